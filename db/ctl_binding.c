@@ -3,7 +3,7 @@
 
 #include "ctl.h"
 
-int ctl_bindingonst char *db_uri, int argc, char **argv)
+int ctl_binding(const char *db_uri, int argc, char **argv)
 {
     (void)db_uri;
     (void)argc;
