@@ -41,8 +41,42 @@ bool mcx_migration_scheme_is_digest(const char *scheme)
 
 enum text_rule {
     TEXT_TOKEN, /* printable ASCII 0x21-0x7e only */
-    TEXT_LINE,  /* any byte but ASCII control characters (UTF-8 allowed) */
+    TEXT_LINE,  /* valid UTF-8 without control characters */
 };
+
+/* Length of the well-formed UTF-8 sequence at s (at most len bytes), or 0 when it is not one
+ * (bad lead or continuation byte, overlong form, surrogate, above U+10FFFF, truncated). */
+static size_t utf8_sequence(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t need;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return need;
+}
 
 /* Checks a string field: present when required, at most max bytes, allowed characters. */
 static enum mcx_migration_error check_text(struct mcx_migration_status *status, const char *field,
@@ -59,12 +93,16 @@ static enum mcx_migration_error check_text(struct mcx_migration_status *status, 
     if (len > max)
         return mcx_migration_fail(status, MCX_MIGRATION_INVALID_VALUE,
                                   "field %s is %zu bytes, longer than %zu", field, len, max);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)value[i];
-        bool bad = c < 0x20 || c == 0x7f || (rule == TEXT_TOKEN && (c == ' ' || c > 0x7e));
+    const unsigned char *bytes = (const unsigned char *)value;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = bytes[i];
+        size_t step = utf8_sequence(bytes + i, len - i);
+        bool bad =
+            step == 0 || c < 0x20 || c == 0x7f || (rule == TEXT_TOKEN && (c == ' ' || c > 0x7e));
         if (bad)
             return mcx_migration_fail(status, MCX_MIGRATION_INVALID_VALUE,
                                       "field %s has a forbidden character at byte %zu", field, i);
+        i += step;
     }
     return MCX_MIGRATION_OK;
 }

@@ -194,6 +194,25 @@ static void error_round_trip(void **state)
     mcx_envelope_free(env);
 }
 
+static void utf8_identities(void **state)
+{
+    (void)state;
+    struct mcx_auth_request_fields req = {
+        .impi = "j\xc3\xbcrgen@primary.mcx.lab",                    /* U+00FC */
+        .impu = "sip:\xe2\x82\xac\xf0\x9f\x93\xa1@primary.mcx.lab", /* U+20AC U+1F4E1 */
+        .scheme = "Unknown",
+        .number_of_items = 1,
+    };
+    mcx_envelope *env = mcx_envelope_new_request("tx-2", "partner.mcx.lab", &req);
+    assert_non_null(env);
+    mcx_envelope *out = round_trip(env);
+    assert_string_equal(out->request->impi, req.impi);
+    assert_string_equal(out->request->impu, req.impu);
+    assert_int_equal(out->request->resync_info.len, 0);
+    mcx_envelope_free(out);
+    mcx_envelope_free(env);
+}
+
 static void encode_into_caller_buffer(void **state)
 {
     (void)state;
@@ -404,6 +423,15 @@ static void newline_in_impu(mcx_envelope *e)
 {
     set_text(&e->request->impu, "sip:alice@x\r\nevent=forged");
 }
+static void bad_utf8_impi(mcx_envelope *e)
+{
+    set_text(&e->request->impi, "al\xc3\x28"
+                                "ce@primary.mcx.lab");
+}
+static void utf8_origin(mcx_envelope *e)
+{
+    set_text(&e->origin_system, "partn\xc3\xa9r.lab");
+}
 static void short_autn(mcx_envelope *e)
 {
     e->response->vectors[1]->authenticate.len = 31;
@@ -508,6 +536,10 @@ static const struct bad_case bad_cases[] = {
     {"impi 299", make_request, long_impi, MCX_MIGRATION_INVALID_VALUE, "field impi is 299 bytes"},
     {"impu CRLF", make_request, newline_in_impu, MCX_MIGRATION_INVALID_VALUE,
      "impu has a forbidden character at byte 11"},
+    {"impi bad UTF-8", make_request, bad_utf8_impi, MCX_MIGRATION_INVALID_VALUE,
+     "field impi has a forbidden character at byte 2"},
+    {"origin non-ASCII", make_request, utf8_origin, MCX_MIGRATION_INVALID_VALUE,
+     "field origin_system has a forbidden character at byte 5"},
     {"autn 31", make_response, short_autn, MCX_MIGRATION_INVALID_VALUE,
      "vectors[1].authenticate must be 32 bytes, got 31"},
     {"xres 3", make_response, short_xres, MCX_MIGRATION_INVALID_VALUE,
@@ -712,6 +744,7 @@ int main(void)
         cmocka_unit_test(response_round_trip),
         cmocka_unit_test(failure_response_round_trip),
         cmocka_unit_test(error_round_trip),
+        cmocka_unit_test(utf8_identities),
         cmocka_unit_test(encode_into_caller_buffer),
         cmocka_unit_test(truncated_bytes),
         cmocka_unit_test(garbage_bytes),
