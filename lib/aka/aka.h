@@ -71,7 +71,7 @@ unsigned mcx_sqn_ind(uint64_t sqn);
 uint64_t mcx_sqn_join(uint64_t seq, unsigned ind);
 /* SQN the HSS uses for the vector with sequence number seq: seq << 5 | (seq & 31). */
 uint64_t mcx_sqn_for_seq(uint64_t seq);
-/* SEQ of the first of n vectors whose atomic "+ n*32" left stored_after in the database. */
+/* SEQ of the first of n (>= 1) vectors whose atomic "+ n*32" left stored_after in the DB. */
 uint64_t mcx_sqn_batch_first_seq(uint64_t stored_after, unsigned n);
 /* SEQ of the first vector after resynchronisation to sqn_ms: SEQ_MS + 1 (Annex C.3.4). */
 uint64_t mcx_sqn_resync_next_seq(uint64_t sqn_ms);
