@@ -1,13 +1,208 @@
-/* mcx-ctl binding: placeholder until the store lands (replaced in issue 3). */
+/* mcx-ctl binding add|remove|show|list: migration bindings of the partner MMS (partner
+ * IMPI/IMPUs <-> primary IMPI/IMPUs, primary system id, primary MMS address). */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ctl.h"
+#include "ctl_db.h"
+#include "ctl_fields.h"
+#include "ctl_options.h"
+
+static void binding_usage(FILE *out)
+{
+    fprintf(out, "usage: mcx-ctl --db URI binding COMMAND ...\n"
+                 "  add    --partner-impi I --partner-impu U [--partner-impu U2 ...]\n"
+                 "         --primary-impi I --primary-impu U [--primary-impu U2 ...]\n"
+                 "         --primary-system ID --primary-mms URL\n"
+                 "  remove --partner-impi I\n"
+                 "  show   (--partner-impi I | --partner-impu U | --primary-impi I "
+                 "[--primary-system ID])\n"
+                 "  list   [--after PARTNER-IMPI] [--limit N]\n");
+}
+
+/* Adds every value of a repeatable option to a list; -1 after a one-line error. */
+static int add_all(const char *cmd, const struct ctl_option *opt, char *items, size_t *count)
+{
+    char err[CTL_ERR_MAX];
+    for (size_t i = 0; i < opt->count; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "--%s", opt->name);
+        if (ctl_field_list_add(name, opt->values[i], items, MCX_STORE_IDENTITY_MAX,
+                               MCX_STORE_MAX_IMPUS, count, err)) {
+            fprintf(stderr, "mcx-ctl %s: %s\n", cmd, err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int binding_add(int argc, char **argv)
+{
+    const char *cmd = "binding add";
+    struct ctl_option opts[] = {
+        {.name = "partner-impi"},   {.name = "partner-impu", .repeatable = true},
+        {.name = "primary-impi"},   {.name = "primary-impu", .repeatable = true},
+        {.name = "primary-system"}, {.name = "primary-mms"},
+    };
+    size_t n = sizeof opts / sizeof opts[0];
+    if (ctl_parse_options(cmd, argc, argv, opts, n, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    for (size_t i = 0; i < n; i++) {
+        if (!opts[i].count) {
+            fprintf(stderr, "mcx-ctl %s: missing --%s\n", cmd, opts[i].name);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    static struct mcx_binding b;
+    memset(&b, 0, sizeof b);
+    if (ctl_copy_value(cmd, "partner-impi", opts[0].values[0], b.partner_impi,
+                       sizeof b.partner_impi) ||
+        ctl_copy_value(cmd, "primary-impi", opts[2].values[0], b.primary_impi,
+                       sizeof b.primary_impi) ||
+        ctl_copy_value(cmd, "primary-system", opts[4].values[0], b.primary_system,
+                       sizeof b.primary_system) ||
+        ctl_copy_value(cmd, "primary-mms", opts[5].values[0], b.primary_mms,
+                       sizeof b.primary_mms) ||
+        add_all(cmd, &opts[1], &b.partner_impu[0][0], &b.partner_impu_count) ||
+        add_all(cmd, &opts[3], &b.primary_impu[0][0], &b.primary_impu_count))
+        return CTL_EXIT_USAGE;
+    CTL_OPEN_STORE(cmd);
+    int rc = mcx_store_binding_add(store, &b);
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    printf("added binding %s -> %s (%s)\n", b.partner_impi, b.primary_impi, b.primary_system);
+    return CTL_EXIT_OK;
+}
+
+static int binding_remove(int argc, char **argv)
+{
+    const char *cmd = "binding remove";
+    struct ctl_option opts[] = {{.name = "partner-impi"}};
+    if (ctl_parse_options(cmd, argc, argv, opts, 1, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    if (!opts[0].count) {
+        fprintf(stderr, "mcx-ctl %s: missing --partner-impi\n", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    CTL_OPEN_STORE(cmd);
+    int rc = mcx_store_binding_remove(store, opts[0].values[0]);
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    printf("removed binding %s\n", opts[0].values[0]);
+    return CTL_EXIT_OK;
+}
+
+static void print_binding(const struct mcx_binding *b)
+{
+    printf("partner_impi=%s\n", b->partner_impi);
+    for (size_t i = 0; i < b->partner_impu_count; i++)
+        printf("partner_impu=%s\n", b->partner_impu[i]);
+    printf("primary_system=%s\n", b->primary_system);
+    printf("primary_impi=%s\n", b->primary_impi);
+    for (size_t i = 0; i < b->primary_impu_count; i++)
+        printf("primary_impu=%s\n", b->primary_impu[i]);
+    printf("primary_mms=%s\n", b->primary_mms);
+}
+
+static int binding_show(int argc, char **argv)
+{
+    const char *cmd = "binding show";
+    struct ctl_option opts[] = {
+        {.name = "partner-impi"},
+        {.name = "partner-impu"},
+        {.name = "primary-impi"},
+        {.name = "primary-system"},
+    };
+    if (ctl_parse_options(cmd, argc, argv, opts, 4, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    size_t keys = opts[0].count + opts[1].count + opts[2].count;
+    if (keys != 1 || (opts[3].count && !opts[2].count)) {
+        fprintf(stderr,
+                "mcx-ctl %s: give exactly one of --partner-impi, --partner-impu and "
+                "--primary-impi (--primary-system only with --primary-impi)\n",
+                cmd);
+        return CTL_EXIT_USAGE;
+    }
+    CTL_OPEN_STORE(cmd);
+    static struct mcx_binding b;
+    int rc;
+    if (opts[0].count)
+        rc = mcx_store_binding_get_by_partner_impi(store, opts[0].values[0], &b);
+    else if (opts[1].count)
+        rc = mcx_store_binding_get_by_partner_impu(store, opts[1].values[0], &b);
+    else
+        rc = mcx_store_binding_get_by_primary_impi(store, opts[3].count ? opts[3].values[0] : NULL,
+                                                   opts[2].values[0], &b);
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    print_binding(&b);
+    return CTL_EXIT_OK;
+}
+
+static int list_line(void *ctx, const struct mcx_binding *b)
+{
+    (void)ctx;
+    printf("partner_impi=%s partner_impu=", b->partner_impi);
+    for (size_t i = 0; i < b->partner_impu_count; i++)
+        printf("%s%s", i ? "," : "", b->partner_impu[i]);
+    printf(" primary_system=%s primary_impi=%s primary_impu=", b->primary_system, b->primary_impi);
+    for (size_t i = 0; i < b->primary_impu_count; i++)
+        printf("%s%s", i ? "," : "", b->primary_impu[i]);
+    printf(" primary_mms=%s\n", b->primary_mms);
+    return 0;
+}
+
+static int binding_list(int argc, char **argv)
+{
+    const char *cmd = "binding list";
+    struct ctl_option opts[] = {{.name = "after"}, {.name = "limit"}};
+    if (ctl_parse_options(cmd, argc, argv, opts, 2, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    size_t limit = 0;
+    if (opts[1].count) {
+        char *end = NULL;
+        long value = strtol(opts[1].values[0], &end, 10);
+        if (!*opts[1].values[0] || *end || value < 1) {
+            fprintf(stderr, "mcx-ctl %s: --limit: expected a positive number\n", cmd);
+            return CTL_EXIT_USAGE;
+        }
+        limit = (size_t)value;
+    }
+    CTL_OPEN_STORE(cmd);
+    int rc = mcx_store_binding_list(store, opts[0].count ? opts[0].values[0] : NULL, limit,
+                                    list_line, NULL);
+    return rc == MCX_STORE_OK ? CTL_EXIT_OK : ctl_db_fail(cmd, rc);
+}
 
 int ctl_binding(const char *db_uri, int argc, char **argv)
 {
-    (void)db_uri;
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "mcx-ctl: binding is not implemented yet\n");
-    return 2;
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"add", binding_add},
+        {"remove", binding_remove},
+        {"show", binding_show},
+        {"list", binding_list},
+    };
+    if (argc < 1) {
+        binding_usage(stderr);
+        return CTL_EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
+        binding_usage(stdout);
+        return CTL_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[0], commands[i].name) != 0)
+            continue;
+        ctl_db_use(db_uri);
+        int exit_code = commands[i].run(argc - 1, argv + 1);
+        ctl_db_close();
+        return exit_code;
+    }
+    fprintf(stderr, "mcx-ctl binding: unknown command '%s' (try binding --help)\n", argv[0]);
+    return CTL_EXIT_USAGE;
 }

@@ -1,13 +1,440 @@
-/* mcx-ctl subscriber: placeholder until the store lands (replaced in issue 3). */
+/* mcx-ctl subscriber add|update|remove|show|list|import|export: subscriber provisioning, like
+ * open5gs-dbctl. Secrets are printed only by `show --secrets` and `export` (a backup). */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "core/codec.h"
 #include "ctl.h"
+#include "ctl_csv.h"
+#include "ctl_db.h"
+#include "ctl_fields.h"
+#include "ctl_options.h"
+
+static void subscriber_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mcx-ctl --db URI subscriber COMMAND ...\n"
+            "  add    --impi I --impu U [--impu U2 ...] --k HEX (--op HEX | --opc HEX)\n"
+            "         [--amf HEX] [--sqn N] [--scheme S ...] [--password P]\n"
+            "         [--allow-partner SYSTEM ...] [--imsi D] [--msisdn D ...]\n"
+            "  update --impi I [any option of add; a list option replaces the whole list]\n"
+            "  remove --impi I\n"
+            "  show   (--impi I | --impu U) [--secrets]\n"
+            "  list   [--after IMPI] [--limit N]\n"
+            "  import FILE.csv   (header impi,impu,k,op,opc,amf,sqn,schemes,allowed_partners;\n"
+            "                     see db/README.md)\n"
+            "  export            (CSV to stdout, secrets included: it is a backup)\n");
+}
+
+/* Options of add and update. */
+static struct ctl_option subscriber_options[] = {
+    {.name = "impi"},     {.name = "impu", .repeatable = true},
+    {.name = "k"},        {.name = "op"},
+    {.name = "opc"},      {.name = "amf"},
+    {.name = "sqn"},      {.name = "scheme", .repeatable = true},
+    {.name = "password"}, {.name = "allow-partner", .repeatable = true},
+    {.name = "imsi"},     {.name = "msisdn", .repeatable = true},
+};
+#define N_SUBSCRIBER_OPTIONS (sizeof subscriber_options / sizeof subscriber_options[0])
+
+/* Applies the given options to *sub (for update: only those given). Returns 0 or -1 after a
+ * one-line error. */
+static int apply_options(const char *cmd, struct ctl_option *opts, size_t n,
+                         struct mcx_subscriber *sub, bool *sqn_given)
+{
+    char err[CTL_ERR_MAX];
+    struct ctl_option *o;
+    const char *value;
+    if ((o = ctl_option_find(opts, n, "impu"))->count) {
+        sub->impu_count = 0;
+        for (size_t i = 0; i < o->count; i++)
+            if (ctl_field_list_add("--impu", o->values[i], &sub->impu[0][0], MCX_STORE_IDENTITY_MAX,
+                                   MCX_STORE_MAX_IMPUS, &sub->impu_count, err))
+                goto fail;
+    }
+    if ((value = ctl_option_value(opts, n, "k")) &&
+        ctl_field_hex("--k", value, sub->k, sizeof sub->k, err))
+        goto fail;
+    const char *op = ctl_option_value(opts, n, "op");
+    const char *opc = ctl_option_value(opts, n, "opc");
+    if (op && opc) {
+        snprintf(err, sizeof err, "give --op or --opc, not both");
+        goto fail;
+    }
+    if (op) {
+        if (ctl_field_hex("--op", op, sub->op, sizeof sub->op, err))
+            goto fail;
+        sub->has_op = true;
+        sub->has_opc = false;
+    }
+    if (opc) {
+        if (ctl_field_hex("--opc", opc, sub->opc, sizeof sub->opc, err))
+            goto fail;
+        sub->has_opc = true;
+        sub->has_op = false;
+    }
+    if ((value = ctl_option_value(opts, n, "amf")) &&
+        ctl_field_hex("--amf", value, sub->amf, sizeof sub->amf, err))
+        goto fail;
+    if ((value = ctl_option_value(opts, n, "sqn"))) {
+        if (ctl_field_sqn(value, &sub->sqn, err))
+            goto fail;
+        *sqn_given = true;
+    }
+    if ((o = ctl_option_find(opts, n, "scheme"))->count) {
+        sub->scheme_count = 0;
+        for (size_t i = 0; i < o->count; i++)
+            if (ctl_field_list_add("--scheme", o->values[i], &sub->schemes[0][0],
+                                   MCX_STORE_SCHEME_MAX, MCX_STORE_MAX_SCHEMES, &sub->scheme_count,
+                                   err))
+                goto fail;
+    }
+    if ((o = ctl_option_find(opts, n, "allow-partner"))->count) {
+        sub->partner_count = 0;
+        for (size_t i = 0; i < o->count; i++)
+            if (ctl_field_list_add("--allow-partner", o->values[i], &sub->allowed_partners[0][0],
+                                   MCX_STORE_IDENTITY_MAX, MCX_STORE_MAX_PARTNERS,
+                                   &sub->partner_count, err))
+                goto fail;
+    }
+    if ((o = ctl_option_find(opts, n, "msisdn"))->count) {
+        sub->msisdn_count = 0;
+        for (size_t i = 0; i < o->count; i++)
+            if (ctl_field_list_add("--msisdn", o->values[i], &sub->msisdn[0][0],
+                                   MCX_STORE_DIGITS_MAX, MCX_STORE_MAX_MSISDNS, &sub->msisdn_count,
+                                   err))
+                goto fail;
+    }
+    if ((value = ctl_option_value(opts, n, "imsi")) &&
+        ctl_field_string("--imsi", value, sub->imsi, sizeof sub->imsi, err))
+        goto fail;
+    if ((value = ctl_option_value(opts, n, "password")) && ctl_field_password(sub, value, err))
+        goto fail;
+    return 0;
+fail:
+    fprintf(stderr, "mcx-ctl %s: %s\n", cmd, err);
+    return -1;
+}
+
+static int subscriber_add(int argc, char **argv)
+{
+    const char *cmd = "subscriber add";
+    if (ctl_parse_options(cmd, argc, argv, subscriber_options, N_SUBSCRIBER_OPTIONS, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    const char *missing =
+        !ctl_option_value(subscriber_options, N_SUBSCRIBER_OPTIONS, "impi")         ? "--impi"
+        : !ctl_option_find(subscriber_options, N_SUBSCRIBER_OPTIONS, "impu")->count ? "--impu"
+        : !ctl_option_value(subscriber_options, N_SUBSCRIBER_OPTIONS, "k")          ? "--k"
+        : (!ctl_option_value(subscriber_options, N_SUBSCRIBER_OPTIONS, "op") &&
+           !ctl_option_value(subscriber_options, N_SUBSCRIBER_OPTIONS, "opc"))
+            ? "--op or --opc"
+            : NULL;
+    if (missing) {
+        fprintf(stderr, "mcx-ctl %s: missing %s\n", cmd, missing);
+        return CTL_EXIT_USAGE;
+    }
+    static struct mcx_subscriber sub;
+    memset(&sub, 0, sizeof sub);
+    sub.amf[0] = 0x80;
+    if (ctl_copy_value(cmd, "impi",
+                       ctl_option_value(subscriber_options, N_SUBSCRIBER_OPTIONS, "impi"), sub.impi,
+                       sizeof sub.impi))
+        return CTL_EXIT_USAGE;
+    bool sqn_given = false;
+    if (apply_options(cmd, subscriber_options, N_SUBSCRIBER_OPTIONS, &sub, &sqn_given))
+        return CTL_EXIT_USAGE;
+    if (sub.scheme_count == 0) {
+        snprintf(sub.schemes[sub.scheme_count++], MCX_STORE_SCHEME_MAX, "Digest-AKAv1-MD5");
+        if (sub.ha1[0])
+            snprintf(sub.schemes[sub.scheme_count++], MCX_STORE_SCHEME_MAX, "SIP Digest");
+    }
+    CTL_OPEN_STORE(cmd);
+    int rc = mcx_store_subscriber_add(store, &sub);
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    printf("added %s\n", sub.impi);
+    return CTL_EXIT_OK;
+}
+
+static int subscriber_update(int argc, char **argv)
+{
+    const char *cmd = "subscriber update";
+    if (ctl_parse_options(cmd, argc, argv, subscriber_options, N_SUBSCRIBER_OPTIONS, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    const char *impi = ctl_option_value(subscriber_options, N_SUBSCRIBER_OPTIONS, "impi");
+    if (!impi) {
+        fprintf(stderr, "mcx-ctl %s: missing --impi\n", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    static struct mcx_subscriber sub;
+    CTL_OPEN_STORE(cmd);
+    int rc = mcx_store_subscriber_get_by_impi(store, impi, &sub);
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    bool sqn_given = false;
+    if (apply_options(cmd, subscriber_options, N_SUBSCRIBER_OPTIONS, &sub, &sqn_given))
+        return CTL_EXIT_USAGE;
+    if ((rc = mcx_store_subscriber_update(store, &sub)) != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    if (sqn_given && (rc = mcx_store_sqn_set(store, impi, sub.sqn)) != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    printf("updated %s\n", impi);
+    return CTL_EXIT_OK;
+}
+
+static int subscriber_remove(int argc, char **argv)
+{
+    const char *cmd = "subscriber remove";
+    struct ctl_option opts[] = {{.name = "impi"}};
+    if (ctl_parse_options(cmd, argc, argv, opts, 1, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    if (!opts[0].count) {
+        fprintf(stderr, "mcx-ctl %s: missing --impi\n", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    CTL_OPEN_STORE(cmd);
+    int rc = mcx_store_subscriber_remove(store, opts[0].values[0]);
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    printf("removed %s\n", opts[0].values[0]);
+    return CTL_EXIT_OK;
+}
+
+static void print_hex_line(const char *name, const uint8_t *bytes, size_t len)
+{
+    char hex[40];
+    mcx_hex_encode(bytes, len, hex, sizeof hex);
+    printf("%s=%s\n", name, hex);
+}
+
+/* `show` output: one name=value per line, lists as one line per item. */
+static void print_subscriber(const struct mcx_subscriber *sub, bool secrets)
+{
+    printf("impi=%s\n", sub->impi);
+    for (size_t i = 0; i < sub->impu_count; i++)
+        printf("impu=%s\n", sub->impu[i]);
+    if (sub->imsi[0])
+        printf("imsi=%s\n", sub->imsi);
+    for (size_t i = 0; i < sub->msisdn_count; i++)
+        printf("msisdn=%s\n", sub->msisdn[i]);
+    if (secrets) {
+        print_hex_line("k", sub->k, sizeof sub->k);
+        if (sub->has_op)
+            print_hex_line("op", sub->op, sizeof sub->op);
+        if (sub->has_opc)
+            print_hex_line("opc", sub->opc, sizeof sub->opc);
+    } else {
+        printf("k=<hidden>\n%s=<hidden>\n", sub->has_op ? "op" : "opc");
+    }
+    print_hex_line("amf", sub->amf, sizeof sub->amf);
+    printf("sqn=%lld\n", (long long)sub->sqn);
+    printf("sqn_hex=%012llx\n", (unsigned long long)sub->sqn);
+    for (size_t i = 0; i < sub->scheme_count; i++)
+        printf("scheme=%s\n", sub->schemes[i]);
+    if (sub->ha1[0])
+        printf("ha1=%s\n", secrets ? sub->ha1 : "<hidden>");
+    for (size_t i = 0; i < sub->partner_count; i++)
+        printf("allowed_partner=%s\n", sub->allowed_partners[i]);
+    printf("server_name=%s\n", sub->server_name);
+}
+
+static int subscriber_show(int argc, char **argv)
+{
+    const char *cmd = "subscriber show";
+    struct ctl_option opts[] = {
+        {.name = "impi"}, {.name = "impu"}, {.name = "secrets", .flag = true}};
+    if (ctl_parse_options(cmd, argc, argv, opts, 3, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    if (!!opts[0].count == !!opts[1].count) {
+        fprintf(stderr, "mcx-ctl %s: give exactly one of --impi and --impu\n", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    static struct mcx_subscriber sub;
+    CTL_OPEN_STORE(cmd);
+    int rc = opts[0].count ? mcx_store_subscriber_get_by_impi(store, opts[0].values[0], &sub)
+                           : mcx_store_subscriber_get_by_impu(store, opts[1].values[0], &sub);
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    print_subscriber(&sub, opts[2].count > 0);
+    return CTL_EXIT_OK;
+}
+
+static int list_line(void *ctx, const struct mcx_subscriber *sub)
+{
+    (void)ctx;
+    printf("impi=%s impu=", sub->impi);
+    for (size_t i = 0; i < sub->impu_count; i++)
+        printf("%s%s", i ? "," : "", sub->impu[i]);
+    printf(" sqn=%lld server_name=%s\n", (long long)sub->sqn,
+           sub->server_name[0] ? sub->server_name : "-");
+    return 0;
+}
+
+static int subscriber_list(int argc, char **argv)
+{
+    const char *cmd = "subscriber list";
+    struct ctl_option opts[] = {{.name = "after"}, {.name = "limit"}};
+    if (ctl_parse_options(cmd, argc, argv, opts, 2, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    size_t limit = 0;
+    if (opts[1].count) {
+        char *end = NULL;
+        long value = strtol(opts[1].values[0], &end, 10);
+        if (!*opts[1].values[0] || *end || value < 1) {
+            fprintf(stderr, "mcx-ctl %s: --limit: expected a positive number\n", cmd);
+            return CTL_EXIT_USAGE;
+        }
+        limit = (size_t)value;
+    }
+    CTL_OPEN_STORE(cmd);
+    int rc = mcx_store_subscriber_list(store, opts[0].count ? opts[0].values[0] : NULL, limit,
+                                       list_line, NULL);
+    return rc == MCX_STORE_OK ? CTL_EXIT_OK : ctl_db_fail(cmd, rc);
+}
+
+/* Import source over a CSV stream. */
+struct csv_source {
+    FILE *in;
+    const char *path;
+    struct ctl_csv_layout layout;
+    char *line;
+    size_t line_cap;
+    size_t line_no;
+    bool bad_row; /* a row failed to parse (reported already) */
+};
+
+static int csv_next(void *ctx, struct mcx_subscriber *sub)
+{
+    struct csv_source *src = ctx;
+    for (;;) {
+        ssize_t len = getline(&src->line, &src->line_cap, src->in);
+        if (len < 0)
+            return 0;
+        src->line_no++;
+        if (strspn(src->line, " \t\r\n") == (size_t)len)
+            continue; /* blank line */
+        char err[CTL_ERR_MAX];
+        if (ctl_csv_row(&src->layout, src->line, sub, err) != 0) {
+            fprintf(stderr, "mcx-ctl subscriber import: %s:%zu: %s\n", src->path, src->line_no,
+                    err);
+            src->bad_row = true;
+            return MCX_STORE_INVALID;
+        }
+        return 1;
+    }
+}
+
+static int subscriber_import(int argc, char **argv)
+{
+    const char *cmd = "subscriber import";
+    const char *path = NULL;
+    size_t n_positional = 0;
+    if (ctl_parse_options(cmd, argc, argv, NULL, 0, &path, 1, &n_positional))
+        return CTL_EXIT_USAGE;
+    if (n_positional != 1) {
+        fprintf(stderr, "mcx-ctl %s: give one CSV file (or - for stdin)\n", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    CTL_OPEN_STORE(cmd);
+    struct csv_source src = {.path = path};
+    src.in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!src.in) {
+        fprintf(stderr, "mcx-ctl %s: cannot open %s\n", cmd, path);
+        return CTL_EXIT_FAILED;
+    }
+    int exit_code = CTL_EXIT_OK;
+    char err[CTL_ERR_MAX];
+    ssize_t len = getline(&src.line, &src.line_cap, src.in);
+    src.line_no = 1;
+    if (len < 0 || ctl_csv_header(src.line, &src.layout, err) != 0) {
+        fprintf(stderr, "mcx-ctl %s: %s:1: %s\n", cmd, path, len < 0 ? "empty file" : err);
+        exit_code = CTL_EXIT_FAILED;
+        goto out;
+    }
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    size_t imported = 0;
+    int rc = mcx_store_subscriber_import(store, csv_next, &src, &imported);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double seconds = (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
+    if (rc != MCX_STORE_OK) {
+        if (!src.bad_row)
+            fprintf(stderr, "mcx-ctl %s: %s:%zu: %s: %s\n", cmd, path, src.line_no,
+                    mcx_store_status_name(rc), mcx_store_last_error());
+        fprintf(stderr,
+                "mcx-ctl %s: stopped at line %zu; %zu subscribers before it were imported\n", cmd,
+                src.line_no, imported);
+        exit_code = CTL_EXIT_FAILED;
+        goto out;
+    }
+    printf("imported %zu subscribers in %.3f s (%.0f/s)\n", imported, seconds,
+           seconds > 0 ? (double)imported / seconds : 0.0);
+out:
+    free(src.line);
+    if (src.in != stdin)
+        fclose(src.in);
+    return exit_code;
+}
+
+static int export_line(void *ctx, const struct mcx_subscriber *sub)
+{
+    char err[CTL_ERR_MAX];
+    if (ctl_csv_write_row(stdout, sub, err) != 0) {
+        fprintf(stderr, "mcx-ctl subscriber export: %s: %s\n", sub->impi, err);
+        *(int *)ctx = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int subscriber_export(int argc, char **argv)
+{
+    const char *cmd = "subscriber export";
+    if (ctl_parse_options(cmd, argc, argv, NULL, 0, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    CTL_OPEN_STORE(cmd);
+    fprintf(stderr, "mcx-ctl %s: the CSV holds K, OP/OPc and HA1 (a backup): keep it safe\n", cmd);
+    ctl_csv_write_header(stdout);
+    int failed = 0;
+    int rc = mcx_store_subscriber_list(store, NULL, 0, export_line, &failed);
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "mcx-ctl %s: write error on stdout\n", cmd);
+        return CTL_EXIT_FAILED;
+    }
+    return failed ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+}
 
 int ctl_subscriber(const char *db_uri, int argc, char **argv)
 {
-    (void)db_uri;
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "mcx-ctl: subscriber is not implemented yet\n");
-    return 2;
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"add", subscriber_add},       {"update", subscriber_update}, {"remove", subscriber_remove},
+        {"show", subscriber_show},     {"list", subscriber_list},     {"import", subscriber_import},
+        {"export", subscriber_export},
+    };
+    if (argc < 1) {
+        subscriber_usage(stderr);
+        return CTL_EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
+        subscriber_usage(stdout);
+        return CTL_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[0], commands[i].name) != 0)
+            continue;
+        ctl_db_use(db_uri);
+        int exit_code = commands[i].run(argc - 1, argv + 1);
+        ctl_db_close();
+        return exit_code;
+    }
+    fprintf(stderr, "mcx-ctl subscriber: unknown command '%s' (try subscriber --help)\n", argv[0]);
+    return CTL_EXIT_USAGE;
 }

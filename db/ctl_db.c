@@ -1,0 +1,52 @@
+/* mcx-ctl store helpers: open, error reporting, exit codes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl_db.h"
+
+static const char *db_uri;
+static struct mcx_store *db_store;
+
+void ctl_db_use(const char *uri)
+{
+    db_uri = uri;
+}
+
+struct mcx_store *ctl_db_get(const char *cmd, int *exit_code)
+{
+    if (db_store)
+        return db_store;
+    char err[256];
+    int rc = mcx_store_open(db_uri, &db_store, err, sizeof err);
+    if (rc != MCX_STORE_OK) {
+        fprintf(stderr, "mcx-ctl %s: cannot open database: %s\n", cmd, err);
+        *exit_code = rc == MCX_STORE_INVALID ? CTL_EXIT_USAGE : CTL_EXIT_FAILED;
+        db_store = NULL;
+        return NULL;
+    }
+    return db_store;
+}
+
+void ctl_db_close(void)
+{
+    mcx_store_close(db_store);
+    db_store = NULL;
+}
+
+int ctl_db_fail(const char *cmd, int status)
+{
+    fprintf(stderr, "mcx-ctl %s: %s: %s\n", cmd, mcx_store_status_name(status),
+            mcx_store_last_error());
+    return status == MCX_STORE_INVALID ? CTL_EXIT_USAGE : CTL_EXIT_FAILED;
+}
+
+int ctl_copy_value(const char *cmd, const char *option, const char *value, char *dst, size_t cap)
+{
+    size_t len = strlen(value);
+    if (len == 0 || len >= cap) {
+        fprintf(stderr, "mcx-ctl %s: --%s: must be 1..%zu characters\n", cmd, option, cap - 1);
+        return -1;
+    }
+    memcpy(dst, value, len + 1);
+    return 0;
+}
