@@ -396,7 +396,9 @@ static int subscriber_export(int argc, char **argv)
     if (ctl_parse_options(cmd, argc, argv, NULL, 0, NULL, 0, NULL))
         return CTL_EXIT_USAGE;
     CTL_OPEN_STORE(cmd);
-    fprintf(stderr, "mcx-ctl %s: the CSV holds K, OP/OPc and HA1 (a backup): keep it safe\n", cmd);
+    fprintf(stderr,
+            "mcx-ctl %s: the CSV holds secrets (K, OP/OPc, HA1): it is a backup, keep it safe\n",
+            cmd);
     ctl_csv_write_header(stdout);
     int failed = 0;
     int rc = mcx_store_subscriber_list(store, NULL, 0, export_line, &failed);
