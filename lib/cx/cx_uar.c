@@ -1,0 +1,116 @@
+/* UAR/UAA build and parse (TS 29.229 6.1.1, 6.1.2). */
+#include "cx/cx_uar.h"
+
+#include <string.h>
+
+#include "cx/cx_avp.h"
+
+int mcx_cx_uar_build(const struct mcx_cx_route *route, const struct mcx_cx_uar *uar,
+                     struct msg **out, struct mcx_cx_error *err)
+{
+    struct msg *msg = NULL;
+    *out = NULL;
+    if (!uar->user_name[0] || !uar->public_identity[0] || !uar->visited_network[0]) {
+        cx_error_set(err, MCX_DIAMETER_UNABLE_TO_COMPLY, 0, 0,
+                     "UAR needs user_name, public_identity and visited_network");
+        return -1;
+    }
+    if (cx_request_new(mcx_cx_dict.uar, &msg, err) != 0)
+        return -1;
+    if (cx_request_head(msg, route, err) != 0 ||
+        cx_add_str(msg, mcx_cx_dict.user_name, uar->user_name, err) != 0 ||
+        cx_add_str(msg, mcx_cx_dict.public_identity, uar->public_identity, err) != 0 ||
+        cx_add_str(msg, mcx_cx_dict.visited_network_identifier, uar->visited_network, err) != 0 ||
+        cx_add_i32(msg, mcx_cx_dict.user_authorization_type, (int32_t)uar->authorization_type,
+                   err) != 0 ||
+        (uar->has_uar_flags && cx_add_u32(msg, mcx_cx_dict.uar_flags, uar->uar_flags, err) != 0)) {
+        fd_msg_free(msg);
+        return -1;
+    }
+    *out = msg;
+    return 0;
+}
+
+int mcx_cx_uar_parse(struct msg *req, struct mcx_cx_uar *uar, struct mcx_cx_error *err)
+{
+    bool have_visited = false;
+    memset(uar, 0, sizeof *uar);
+    for (struct avp *a = cx_first(req); a; a = cx_next(a)) {
+        struct avp_hdr *h;
+        struct cx_avp_id id;
+        if (cx_header(a, &h, &id, err) != 0)
+            return -1;
+        int took = cx_take_origin(&id, h, &uar->origin, err);
+        if (took < 0)
+            return -1;
+        if (took)
+            continue;
+        if (cx_is(&id, AVP_USER_NAME, 0)) {
+            if (cx_get_str(h, uar->user_name, sizeof uar->user_name, err) != 0)
+                return -1;
+        } else if (cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP)) {
+            if (!uar->public_identity[0] &&
+                cx_get_str(h, uar->public_identity, sizeof uar->public_identity, err) != 0)
+                return -1;
+        } else if (cx_is(&id, AVP_VISITED_NETWORK_IDENTIFIER, V3GPP)) {
+            if (cx_get_str(h, uar->visited_network, sizeof uar->visited_network, err) != 0)
+                return -1;
+            have_visited = true;
+        } else if (cx_is(&id, AVP_USER_AUTHORIZATION_TYPE, V3GPP)) {
+            int32_t v;
+            if (cx_get_i32(h, &v, err) != 0)
+                return -1;
+            if (v < 0 || v > (int32_t)MCX_CX_UAT_REGISTRATION_AND_CAPABILITIES) {
+                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
+                             "User-Authorization-Type %d unknown", v);
+                return -1;
+            }
+            uar->authorization_type = (uint32_t)v;
+        } else if (cx_is(&id, AVP_UAR_FLAGS, V3GPP)) {
+            if (cx_get_u32(h, &uar->uar_flags, err) != 0)
+                return -1;
+            uar->has_uar_flags = true;
+        }
+    }
+    if (!uar->user_name[0])
+        return cx_missing(err, AVP_USER_NAME, 0, "User-Name");
+    if (!uar->public_identity[0])
+        return cx_missing(err, AVP_PUBLIC_IDENTITY, V3GPP, "Public-Identity");
+    if (!have_visited)
+        return cx_missing(err, AVP_VISITED_NETWORK_IDENTIFIER, V3GPP, "Visited-Network-Identifier");
+    return 0;
+}
+
+int mcx_cx_uaa_build(struct msg **msg, const struct mcx_cx_uaa *uaa, struct mcx_cx_error *err)
+{
+    if (cx_answer_head(msg, &uaa->result, uaa->user_name, uaa->public_identity, err) != 0)
+        return -1;
+    struct msg *ans = *msg;
+    if ((uaa->server_name[0] &&
+         cx_add_str(ans, mcx_cx_dict.server_name, uaa->server_name, err) != 0) ||
+        cx_add_capabilities(ans, &uaa->capabilities, err) != 0)
+        return -1;
+    return cx_answer_tail(ans, &uaa->result, err);
+}
+
+int mcx_cx_uaa_parse(struct msg *ans, struct mcx_cx_uaa *uaa, struct mcx_cx_error *err)
+{
+    memset(uaa, 0, sizeof *uaa);
+    if (mcx_cx_answer_parse_common(ans, &uaa->result, &uaa->origin, uaa->user_name,
+                                   uaa->public_identity, err) != 0)
+        return -1;
+    for (struct avp *a = cx_first(ans); a; a = cx_next(a)) {
+        struct avp_hdr *h;
+        struct cx_avp_id id;
+        if (cx_header(a, &h, &id, err) != 0)
+            return -1;
+        if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
+            if (cx_get_str(h, uaa->server_name, sizeof uaa->server_name, err) != 0)
+                return -1;
+        } else if (cx_is(&id, AVP_SERVER_CAPABILITIES, V3GPP)) {
+            if (cx_get_capabilities(a, &uaa->capabilities, err) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}

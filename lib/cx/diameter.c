@@ -1,0 +1,280 @@
+/* Embedded freeDiameter core lifecycle: init, start, peer wait, shutdown; see diameter.h. */
+#include "cx/diameter.h"
+
+#include <freeDiameter/freeDiameter-host.h>
+#include <freeDiameter/libfdcore.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "cx/cx_dict.h"
+#include "cx/diameter_internal.h"
+
+enum core_state { CORE_NONE = 0, CORE_INITIALISED, CORE_RUNNING, CORE_STOPPED };
+
+static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
+static enum core_state core_state;
+static struct mcx_diameter_config core_cfg; /* copy kept for the peer validator */
+
+void mcx_diameter_config_defaults(struct mcx_diameter_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->watchdog_seconds = 30;
+    cfg->reconnect_seconds = 5;
+    snprintf(cfg->extension_dir, sizeof cfg->extension_dir, "/usr/lib/freeDiameter");
+}
+
+/* Copies src into dst (cap bytes); -1 when it does not fit. */
+static int copy_field(char *dst, size_t cap, const char *src)
+{
+    size_t len = strlen(src);
+    if (len >= cap)
+        return -1;
+    memcpy(dst, src, len + 1);
+    return 0;
+}
+
+int mcx_diameter_config_add_peer(struct mcx_diameter_config *cfg, const char *identity,
+                                 const char *address, uint16_t port)
+{
+    if (cfg->peer_count >= MCX_DIAMETER_MAX_PEERS)
+        return -1;
+    struct mcx_diameter_peer *p = &cfg->peers[cfg->peer_count];
+    if (copy_field(p->identity, sizeof p->identity, identity) != 0 ||
+        copy_field(p->address, sizeof p->address, address) != 0)
+        return -1;
+    p->port = port;
+    cfg->peer_count++;
+    return 0;
+}
+
+int mcx_diameter_config_add_accept(struct mcx_diameter_config *cfg, const char *pattern)
+{
+    if (cfg->accept_count >= MCX_DIAMETER_MAX_PEERS ||
+        copy_field(cfg->accept[cfg->accept_count], MCX_DIAMETER_ID_MAX, pattern) != 0)
+        return -1;
+    cfg->accept_count++;
+    return 0;
+}
+
+/* Whether identity (len bytes) matches an accept entry: exact, or "*.realm" suffix. */
+static bool accepted(const char *identity, size_t len)
+{
+    for (size_t i = 0; i < core_cfg.accept_count; i++) {
+        const char *a = core_cfg.accept[i];
+        if (strncmp(a, "*.", 2) == 0) {
+            size_t suffix = strlen(a + 1); /* ".realm" */
+            if (len > suffix && strncasecmp(identity + len - suffix, a + 1, suffix) == 0)
+                return true;
+        } else if (strlen(a) == len && strncasecmp(identity, a, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* freeDiameter asks us about a connecting peer that is not in its ConnectPeer list. */
+static int validate_peer(struct peer_info *info, int *auth, int (**cb2)(struct peer_info *))
+{
+    *cb2 = NULL;
+    *auth = 0;
+    if (!info->pi_diamid)
+        return 0;
+    if (!accepted(info->pi_diamid, info->pi_diamidlen)) {
+        MCX_WARN("diameter_peer_refused", "peer=%s reason=\"not in accept list\"", info->pi_diamid);
+        *auth = -1;
+        return 0;
+    }
+    *auth = 1;
+    if (!info->runtime.pir_cert_list)
+        info->config.pic_flags.sec = core_cfg.tls ? PI_SEC_DEFAULT : PI_SEC_NONE;
+    MCX_INFO("diameter_peer_accepted", "peer=%s", info->pi_diamid);
+    return 0;
+}
+
+static int make_state_dir(const char *dir, char *err, size_t err_len)
+{
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "cannot create state_dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Makes the core listen on the configured address only (freeDiameter's ListenOn parser drops
+ * loopback addresses; EP_ACCEPTALL bypasses that filter). */
+static int add_listen_endpoint(char *err, size_t err_len)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, core_cfg.listen_address, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        len = sizeof *sin;
+    } else if (inet_pton(AF_INET6, core_cfg.listen_address, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        len = sizeof *sin6;
+    } else {
+        snprintf(err, err_len, "bad listen address %s", core_cfg.listen_address);
+        return -1;
+    }
+    if (fd_ep_add_merge(&fd_g_config->cnf_endpoints, (sSA *)&ss, len, EP_FL_CONF | EP_ACCEPTALL) !=
+        0) {
+        snprintf(err, err_len, "cannot add listen endpoint %s", core_cfg.listen_address);
+        return -1;
+    }
+    return 0;
+}
+
+int mcx_diameter_init(const struct mcx_diameter_config *cfg, char *err, size_t err_len)
+{
+    char conf_path[MCX_DIAMETER_PATH_MAX + 32];
+    struct diameter_tls_paths tls;
+    int rc = -1;
+    err[0] = '\0';
+    pthread_mutex_lock(&core_lock);
+    if (core_state != CORE_NONE) {
+        snprintf(err, err_len, "the Diameter core can be initialised once per process");
+        goto out;
+    }
+    if (diameter_conf_validate(cfg, err, err_len) != 0 ||
+        make_state_dir(cfg->state_dir, err, err_len) != 0)
+        goto out;
+    core_cfg = *cfg;
+    memset(&tls, 0, sizeof tls);
+    if (cfg->tls) {
+        snprintf(tls.cert, sizeof tls.cert, "%s", cfg->tls_cert);
+        snprintf(tls.key, sizeof tls.key, "%s", cfg->tls_key);
+        snprintf(tls.ca, sizeof tls.ca, "%s", cfg->tls_ca);
+        if ((size_t)snprintf(tls.dh, sizeof tls.dh, "%s/dh-ffdhe2048.pem", cfg->state_dir) >=
+                sizeof tls.dh ||
+            diameter_tls_write_dh(tls.dh, err, err_len) != 0)
+            goto out;
+    } else if (diameter_tls_throwaway(cfg->state_dir, cfg->identity, &tls, err, err_len) != 0) {
+        goto out;
+    }
+    snprintf(conf_path, sizeof conf_path, "%s/freeDiameter.conf", cfg->state_dir);
+    if (diameter_conf_write(cfg, &tls, conf_path, err, err_len) != 0)
+        goto out;
+
+    if (diameter_log_install() != 0) {
+        snprintf(err, err_len, "cannot install the freeDiameter log handler");
+        goto out;
+    }
+    if (fd_core_initialize() != 0) {
+        snprintf(err, err_len, "freeDiameter core initialisation failed");
+        goto out;
+    }
+    core_state = CORE_INITIALISED; /* from here on, shutdown must run */
+    if (diameter_hooks_install() != 0) {
+        snprintf(err, err_len, "cannot install the freeDiameter hooks");
+        goto out;
+    }
+    if (fd_core_parseconf(conf_path) != 0) {
+        snprintf(err, err_len, "freeDiameter rejected %s (see diameter_core log lines)", conf_path);
+        goto out;
+    }
+    fd_g_config->cnf_flags.no_fwd = 1; /* we are an end node, never a relay */
+    if (mcx_cx_dict_init() != 0) {
+        snprintf(err, err_len, "cannot register the Cx dictionary");
+        goto out;
+    }
+    if (fd_disp_app_support(mcx_cx_dict.app, mcx_cx_dict.vendor, 1, 0) != 0) {
+        snprintf(err, err_len, "cannot advertise the Cx application");
+        goto out;
+    }
+    if (fd_peer_validate_register(validate_peer) != 0) {
+        snprintf(err, err_len, "cannot register the peer validator");
+        goto out;
+    }
+    if (add_listen_endpoint(err, err_len) != 0)
+        goto out;
+    MCX_INFO("diameter_init", "identity=%s realm=%s listen=%s port=%u tls=%s peers=%zu conf=%s",
+             cfg->identity, cfg->realm, cfg->listen_address, cfg->listen_port,
+             cfg->tls ? "on" : "off", cfg->peer_count, conf_path);
+    rc = 0;
+out:
+    pthread_mutex_unlock(&core_lock);
+    return rc;
+}
+
+int mcx_diameter_start(char *err, size_t err_len)
+{
+    int rc = -1;
+    err[0] = '\0';
+    pthread_mutex_lock(&core_lock);
+    if (core_state != CORE_INITIALISED) {
+        snprintf(err, err_len, "the Diameter core is not initialised (or already started)");
+        goto out;
+    }
+    if (fd_core_start() != 0) {
+        snprintf(err, err_len, "freeDiameter could not start (is %s:%u in use?)",
+                 core_cfg.listen_address, core_cfg.listen_port);
+        goto out;
+    }
+    core_state = CORE_RUNNING;
+    MCX_INFO("diameter_start", "identity=%s listen=%s port=%u", core_cfg.identity,
+             core_cfg.listen_address, core_cfg.listen_port);
+    rc = 0;
+out:
+    pthread_mutex_unlock(&core_lock);
+    return rc;
+}
+
+bool mcx_diameter_peer_is_open(const char *identity)
+{
+    struct peer_hdr *peer = NULL;
+    if (core_state != CORE_RUNNING)
+        return false;
+    if (fd_peer_getbyid((DiamId_t)identity, strlen(identity), 1, &peer) != 0 || !peer)
+        return false;
+    return fd_peer_get_state(peer) == STATE_OPEN;
+}
+
+int mcx_diameter_wait_peer(const char *identity, unsigned timeout_ms)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (mcx_diameter_peer_is_open(identity))
+            return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long elapsed_ms =
+            (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
+        if (elapsed_ms >= (long)timeout_ms || core_state != CORE_RUNNING)
+            return -1;
+        struct timespec step = {0, 20 * 1000000L};
+        nanosleep(&step, NULL);
+    }
+}
+
+void mcx_diameter_shutdown(void)
+{
+    pthread_mutex_lock(&core_lock);
+    if (core_state == CORE_INITIALISED || core_state == CORE_RUNNING) {
+        fd_core_shutdown();
+        fd_core_wait_shutdown_complete();
+        core_state = CORE_STOPPED;
+        MCX_INFO("diameter_stop", "identity=%s", core_cfg.identity);
+    }
+    pthread_mutex_unlock(&core_lock);
+}
+
+const char *mcx_diameter_identity(void)
+{
+    return core_cfg.identity;
+}
+
+const char *mcx_diameter_realm(void)
+{
+    return core_cfg.realm;
+}
