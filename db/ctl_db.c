@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "ctl_db.h"
 
 static const char *db_uri;
@@ -10,6 +11,8 @@ static struct mcx_store *db_store;
 void ctl_db_use(const char *uri)
 {
     db_uri = uri;
+    /* Failures reach the user as one line on stderr; library warnings would add more. */
+    mcx_log_init("mcx-ctl", MCX_LOG_ERROR, NULL);
 }
 
 struct mcx_store *ctl_db_get(const char *cmd, int *exit_code)

@@ -36,28 +36,59 @@ def _values_at(doc, key):
         value = helpers.get_value_by_dot(doc, key)
     except KeyError:
         value = None
-    return value if isinstance(value, list) else [value]
+    values = value if isinstance(value, list) else [value]
+    return [v if isinstance(v, (str, int, float, bool, type(None))) else repr(v) for v in values]
+
+
+def _index_entries(index, doc):
+    """The set of key tuples doc puts into a unique index, or None when the index skips doc
+    (partial filter not matching, or sparse with every key missing)."""
+    keys = [key for key, _ in index['key']]
+    partial = index.get('partialFilterExpression')
+    if partial is not None and not filtering.filter_applies(partial, doc):
+        return None
+    values = [_values_at(doc, key) for key in keys]
+    if index.get('sparse') and all(v == [None] for v in values):
+        return None
+    return set(itertools.product(*values))
+
+
+def _unique_indexes(collection):
+    return [(name, index) for name, index in collection._store.indexes.items()
+            if index.get('unique')]
+
+
+def _touches_unique(collection, update):
+    """Whether an update may change a unique index key (a replacement always may). Updates
+    that cannot (e.g. $inc of security.sqn) skip mongomock's O(n) uniqueness rescan."""
+    if not update or not all(op.startswith('$') for op in update):
+        return True
+    keys = [key for _, index in _unique_indexes(collection) for key, _ in index['key']]
+    for fields in update.values():
+        for field in (fields if isinstance(fields, dict) else {}):
+            for key in keys:
+                if key == field or key.startswith(field + '.') or field.startswith(key + '.'):
+                    return True
+    return False
+
+
+_checking = threading.local()
 
 
 def _ensure_uniques_multikey(self, new_data):
-    """Replacement for Collection._ensure_uniques (new_data is already stored)."""
-    for name, index in self._store.indexes.items():
-        if not index.get('unique'):
-            continue
-        keys = [key for key, _ in index['key']]
-        partial = index.get('partialFilterExpression')
-        if partial is not None and not filtering.filter_applies(partial, new_data):
-            continue
-        wanted = [_values_at(new_data, key) for key in keys]
-        if index.get('sparse') and all(v == [None] for v in wanted):
+    """Replacement for Collection._ensure_uniques (new_data is already stored): a key of any
+    array element already held by another document is a duplicate, as in MongoDB."""
+    if getattr(_checking, 'done_by_caller', False):
+        return
+    for name, index in _unique_indexes(self):
+        wanted = _index_entries(index, new_data)
+        if not wanted:
             continue
         for doc in list(self._store._documents.values()):
             if doc.get('_id') == new_data.get('_id'):
                 continue
-            if partial is not None and not filtering.filter_applies(partial, doc):
-                continue
-            if all(any(v in _values_at(doc, key) for v in values)
-                   for key, values in zip(keys, wanted)):
+            held = _index_entries(index, doc)
+            if held and held & wanted:
                 raise DuplicateKeyError(
                     'E11000 duplicate key error collection: %s index: %s' % (self.name, name),
                     11000)
@@ -100,17 +131,37 @@ class Backend:
                 'readOnly': False}
 
     def insert(self, cmd, db):
+        """Batch insert: the unique indexes are read once per batch (a set per index) instead
+        of once per document, so large imports stay linear."""
         coll = db[cmd['insert']]
         ordered = cmd.get('ordered', True)
+        indexes = _unique_indexes(coll)
+        held = {}
+        for name, index in indexes:
+            held[name] = set()
+            for doc in coll._store._documents.values():
+                held[name] |= _index_entries(index, doc) or set()
         n, errors = 0, []
-        for i, doc in enumerate(cmd.get('documents', [])):
-            try:
-                coll.insert_one(doc)
-                n += 1
-            except DuplicateKeyError as e:
-                errors.append({'index': i, 'code': 11000, 'errmsg': str(e)})
-                if ordered:
-                    break
+        _checking.done_by_caller = True
+        try:
+            for i, doc in enumerate(cmd.get('documents', [])):
+                entries = {name: _index_entries(index, doc) or set() for name, index in indexes}
+                clash = [name for name in entries if entries[name] & held[name]]
+                try:
+                    if clash:
+                        raise DuplicateKeyError(
+                            'E11000 duplicate key error collection: %s index: %s'
+                            % (coll.name, clash[0]), 11000)
+                    coll.insert_one(doc)
+                    n += 1
+                    for name in entries:
+                        held[name] |= entries[name]
+                except DuplicateKeyError as e:
+                    errors.append({'index': i, 'code': 11000, 'errmsg': str(e)})
+                    if ordered:
+                        break
+        finally:
+            _checking.done_by_caller = False
         reply = {'ok': 1, 'n': n}
         if errors:
             reply['writeErrors'] = errors
@@ -126,10 +177,15 @@ class Backend:
             try:
                 if isinstance(u, list):
                     raise OperationFailure('pipeline updates are not supported')
-                if u and all(k.startswith('$') for k in u):
-                    result = (coll.update_many if multi else coll.update_one)(q, u, upsert=upsert)
-                else:
-                    result = coll.replace_one(q, u, upsert=upsert)
+                _checking.done_by_caller = not upsert and not _touches_unique(coll, u)
+                try:
+                    if u and all(k.startswith('$') for k in u):
+                        result = (coll.update_many if multi else coll.update_one)(
+                            q, u, upsert=upsert)
+                    else:
+                        result = coll.replace_one(q, u, upsert=upsert)
+                finally:
+                    _checking.done_by_caller = False
                 n += result.matched_count
                 modified += result.modified_count
                 if result.upserted_id is not None:
@@ -214,8 +270,13 @@ class Backend:
             else:
                 fn = coll.find_one_and_replace
             existed = coll.count_documents(query) > 0
-            value = fn(query, update, projection=fields, sort=sort,
-                       upsert=cmd.get('upsert', False), return_document=after)
+            _checking.done_by_caller = (not cmd.get('upsert', False)
+                                        and not _touches_unique(coll, update))
+            try:
+                value = fn(query, update, projection=fields, sort=sort,
+                           upsert=cmd.get('upsert', False), return_document=after)
+            finally:
+                _checking.done_by_caller = False
         except DuplicateKeyError as e:
             return self.error(11000, str(e))
         except (OperationFailure, WriteError, ValueError) as e:
@@ -228,7 +289,10 @@ class Backend:
         coll = db[cmd['createIndexes']]
         before = len(coll.index_information()) if coll.name in db.list_collection_names() else 0
         try:
+            existing = coll._store.indexes
             for spec in cmd.get('indexes', []):
+                if spec.get('name') in existing:
+                    continue  # already there: a no-op, as on a MongoDB server
                 options = {k: v for k, v in spec.items() if k in
                            ('unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds')}
                 coll.create_index(list(spec['key'].items()), name=spec.get('name'), **options)
