@@ -42,6 +42,9 @@ struct cscf_cx_ops {
 /* The result slot of a transaction, for the implementation to fill before reg_txn_cx_done(). */
 struct cscf_cx_result *reg_txn_cx_result(struct reg_txn *txn);
 
+/* The queue link of a transaction, for the worker's hand-back queue. */
+struct reg_txn **reg_txn_link(struct reg_txn *txn);
+
 /* Hands the finished exchange back to the worker that owns txn (thread-safe). */
 void reg_txn_cx_done(struct reg_txn *txn);
 

@@ -53,6 +53,11 @@ struct cscf_cx_result *reg_txn_cx_result(struct reg_txn *txn)
     return &txn->cx;
 }
 
+struct reg_txn **reg_txn_link(struct reg_txn *txn)
+{
+    return &txn->next;
+}
+
 void reg_txn_cx_done(struct reg_txn *txn)
 {
     struct reg_worker *w = txn->worker;
