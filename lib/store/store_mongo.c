@@ -816,8 +816,10 @@ static int missing_or(struct mongo_backend *be, const char *impi, int fallback, 
 static int mongo_sqn_advance(void *backend, const char *impi, int64_t delta, int64_t *new_sqn)
 {
     bool matched = false;
-    bson_t *query = BCON_NEW("ims.impi", BCON_UTF8(impi), "security.sqn", "{", "$lte",
-                             BCON_INT64(MCX_STORE_SQN_MAX - delta), "}");
+    /* A document without security.sqn (hand-made) starts from 0: $inc creates the field. */
+    bson_t *query = BCON_NEW("ims.impi", BCON_UTF8(impi), "$or", "[", "{", "security.sqn", "{",
+                             "$lte", BCON_INT64(MCX_STORE_SQN_MAX - delta), "}", "}", "{",
+                             "security.sqn", "{", "$exists", BCON_BOOL(false), "}", "}", "]");
     bson_t *update = BCON_NEW("$inc", "{", "security.sqn", BCON_INT64(delta), "}");
     int status = find_and_modify_sqn(backend, query, update, new_sqn, &matched);
     bson_destroy(update);

@@ -41,14 +41,14 @@ def wait_for_port(port, proc, seconds=30):
     raise RuntimeError('database server did not listen on 127.0.0.1:%d' % port)
 
 
-def start_mongo(workdir):
-    """Returns (process, uri, description)."""
-    port = free_port()
-    log = open(os.path.join(workdir, 'server.log'), 'w')
+def start_mongo(workdir, port=None):
+    """Starts a MongoDB server (port: a free one when None). Returns (process, uri, what)."""
+    port = port or free_port()
+    log = open(os.path.join(workdir, 'server.log'), 'a')
     mongod = shutil.which('mongod')
     if mongod:
         datadir = os.path.join(workdir, 'db')
-        os.mkdir(datadir)
+        os.makedirs(datadir, exist_ok=True)
         cmd = [mongod, '--dbpath', datadir, '--bind_ip', '127.0.0.1', '--port', str(port),
                '--quiet']
         what = 'real mongod (%s)' % mongod

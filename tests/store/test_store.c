@@ -1,7 +1,9 @@
 /* Store tests, the same code for both backends: `test_store URI` (sqlite:PATH or mongodb://...).
  * The harness (store_harness.py) prepares a fresh database and passes its URI.
  * `test_store --sqn-worker URI IMPI COUNT` is the child process of the two-process SQN test:
- * it advances the SQN COUNT times and prints each value on its own line. */
+ * it advances the SQN COUNT times and prints each value on its own line.
+ * `test_store --probe URI IMPI` keeps one store open and answers each "get" line on stdin with
+ * the status name of a lookup of IMPI (test_reconnect.py restarts the server under it). */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -474,6 +476,24 @@ static int sqn_worker(const char *uri, const char *impi, int count)
     return rc;
 }
 
+static int probe(const char *uri, const char *impi)
+{
+    struct mcx_store *own;
+    char err[256], line[64];
+    if (mcx_store_open(uri, &own, err, sizeof err) != MCX_STORE_OK) {
+        fprintf(stderr, "probe open: %s\n", err);
+        return 1;
+    }
+    static struct mcx_subscriber sub;
+    while (fgets(line, sizeof line, stdin) && strncmp(line, "get", 3) == 0) {
+        int rc = mcx_store_subscriber_get_by_impi(own, impi, &sub);
+        printf("%s\n", mcx_store_status_name(rc));
+        fflush(stdout);
+    }
+    mcx_store_close(own);
+    return 0;
+}
+
 static void make_binding(struct mcx_binding *b, const char *user, const char *system)
 {
     memset(b, 0, sizeof *b);
@@ -599,6 +619,8 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "--sqn-worker") == 0)
         return sqn_worker(argv[2], argv[3], atoi(argv[4]));
+    if (argc == 4 && strcmp(argv[1], "--probe") == 0)
+        return probe(argv[2], argv[3]);
     if (argc != 2) {
         fprintf(stderr, "usage: test_store URI (sqlite:PATH or mongodb://...)\n");
         return 2;
