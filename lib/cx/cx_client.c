@@ -121,7 +121,10 @@ static void on_answer(void *data, struct msg **msg)
 static void on_expiry(void *data, DiamId_t sent_to, size_t sent_to_len, struct msg **req)
 {
     struct pending *p = data;
-    (void)req; /* freed by freeDiameter when we return */
+    if (req && *req) { /* dispose of it ourselves: the default is a "dropped" warning */
+        fd_msg_free(*req);
+        *req = NULL;
+    }
     MCX_WARN("cx_timeout", "cmd=%s peer=%.*s", command_name(p->command), (int)sent_to_len,
              sent_to ? (const char *)sent_to : "-");
     deliver(p, MCX_CX_TIMEOUT, NULL);

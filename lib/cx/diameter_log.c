@@ -50,6 +50,9 @@ static void fd_logger(int fd_level, const char *format, va_list args)
         return;
     char text[FD_LINE_MAX];
     vsnprintf(text, sizeof text, format, args);
+    /* Indented lines are the body of a message dump: shown (sanitised) only when debugging. */
+    if (strncmp(text, "   ", 3) == 0 && !mcx_log_enabled(MCX_LOG_DEBUG))
+        return;
     sanitise(text);
     if (strncmp(text, "Initiating freeDiameter shutdown", 32) == 0)
         level = MCX_LOG_INFO; /* logged as fatal by freeDiameter, but it is a normal stop */
