@@ -11,8 +11,10 @@ The literal argument @URI in COMMAND/ARGS is replaced by the database URI:
 It prints which server a run used, then exits with the command's status.
 """
 import argparse
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +22,19 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _die_with_parent():
+    """preexec_fn: the server gets SIGTERM if this harness dies, even by SIGKILL."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _exit_on_sigterm():
+    """meson's timeout sends SIGTERM: leave through the finally blocks that stop the server."""
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, handler)
 
 
 def free_port():
@@ -56,7 +71,8 @@ def start_mongo(workdir, port=None):
         cmd = ['/usr/bin/python3', os.path.join(HERE, 'mongo_mock_server.py'), '--port',
                str(port)]
         what = 'MongoDB wire-protocol test server (mockupdb + mongomock, no mongod on PATH)'
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                            preexec_fn=_die_with_parent)
     try:
         wait_for_port(port, proc)
     except Exception:
@@ -85,8 +101,9 @@ def main():
     args = parser.parse_args()
     if not args.command:
         parser.error('no command')
+    _exit_on_sigterm()
     workdir = tempfile.mkdtemp(prefix='mcx-store-test-')
-    proc = None
+    proc = child = None
     try:
         if args.backend == 'sqlite':
             uri = 'sqlite:' + os.path.join(workdir, 'store.db')
@@ -96,8 +113,11 @@ def main():
             print('store harness: backend=mongodb server=%s uri=%s' % (what, uri), flush=True)
         env = dict(os.environ, MCX_TEST_WORKDIR=workdir)
         cmd = [uri if a == '@URI' else a for a in args.command]
-        return subprocess.call(cmd, env=env)
+        child = subprocess.Popen(cmd, env=env)
+        return child.wait()
     finally:
+        if child:
+            stop(child)
         if proc:
             stop(proc)
             if proc.returncode not in (0, -15):

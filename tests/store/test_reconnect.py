@@ -38,6 +38,7 @@ def ask(probe):
 
 
 def main():
+    store_harness._exit_on_sigterm()
     workdir = tempfile.mkdtemp(prefix='mcx-store-reconnect-')
     server = probe = None
     try:
@@ -72,7 +73,11 @@ def main():
     finally:
         if probe:
             probe.stdin.close()
-            probe.wait(timeout=30)
+            try:
+                probe.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                probe.kill()
+                probe.wait()
         if server:
             store_harness.stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
