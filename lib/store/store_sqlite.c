@@ -218,9 +218,12 @@ static struct sqlite_conn *conn_acquire(struct sqlite_backend *be, int *status)
     return conn_open(be->path, status);
 }
 
-/* Gives a connection back to the pool. */
+/* Gives a connection back to the pool, never with a transaction left open (e.g. after a
+ * failed COMMIT/RELEASE). */
 static void conn_release(struct sqlite_backend *be, struct sqlite_conn *conn)
 {
+    if (!sqlite3_get_autocommit(conn->db))
+        sqlite3_exec(conn->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_lock(&be->lock);
     conn->next = be->idle;
     be->idle = conn;

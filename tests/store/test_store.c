@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "core/codec.h"
+#include "core/log.h"
 #include "store/store.h"
 
 extern char **environ;
@@ -587,6 +589,40 @@ static void test_bindings(void **state)
     assert_int_equal(mcx_store_binding_add(store, &b), MCX_STORE_OK);
 }
 
+/* Logging at debug level while subscribers with secrets are added, read, duplicated and
+ * rejected: neither K, OPc nor HA1 (hex) reaches the log. */
+static void test_no_secrets_in_logs(void **state)
+{
+    (void)state;
+    char *log_text = NULL;
+    size_t log_len = 0;
+    FILE *log = open_memstream(&log_text, &log_len);
+    assert_non_null(log);
+    mcx_log_init("test_store", MCX_LOG_DEBUG, log);
+    struct mcx_store *own;
+    char err[256];
+    assert_int_equal(mcx_store_open(store_uri, &own, err, sizeof err), MCX_STORE_OK);
+    struct mcx_subscriber sub, got;
+    make_subscriber(&sub, "secret@primary.mcx.lab", 1);
+    snprintf(sub.ha1, sizeof sub.ha1, "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+    assert_int_equal(mcx_store_subscriber_add(own, &sub), MCX_STORE_OK);
+    assert_int_equal(mcx_store_subscriber_add(own, &sub), MCX_STORE_DUPLICATE);
+    assert_int_equal(mcx_store_subscriber_get_by_impi(own, sub.impi, &got), MCX_STORE_OK);
+    sub.has_op = true; /* invalid: both OP and OPc */
+    assert_int_equal(mcx_store_subscriber_update(own, &sub), MCX_STORE_INVALID);
+    mcx_store_close(own);
+    mcx_log_init("test_store", MCX_LOG_INFO, NULL);
+    fclose(log);
+    char k_hex[33], opc_hex[33];
+    mcx_hex_encode(sub.k, sizeof sub.k, k_hex, sizeof k_hex);
+    mcx_hex_encode(sub.opc, sizeof sub.opc, opc_hex, sizeof opc_hex);
+    assert_null(strstr(log_text, k_hex));
+    assert_null(strstr(log_text, opc_hex));
+    assert_null(strstr(log_text, sub.ha1));
+    assert_null(strstr(mcx_store_last_error(), k_hex));
+    free(log_text);
+}
+
 /* A database that cannot be reached gives MCX_STORE_UNAVAILABLE, not a crash or a hang. */
 static void test_unavailable(void **state)
 {
@@ -639,6 +675,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_sqn_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqn_two_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bindings, setup, teardown),
+        cmocka_unit_test(test_no_secrets_in_logs),
         cmocka_unit_test(test_unavailable),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
