@@ -34,6 +34,7 @@
 #include "cx/cx_server.h"
 #include "cx/diameter.h"
 
+#include "cx_test_pki.h"
 #include "cx_test_util.h"
 
 #define SERVER_ID   "hss.test.lab"
@@ -47,6 +48,8 @@ static uint16_t server_port, client_port;
 static pid_t server_pid = -1;
 static char server_dir[] = "/tmp/mcx-cx-live-srv-XXXXXX";
 static char client_dir[] = "/tmp/mcx-cx-live-cli-XXXXXX";
+static bool use_tls; /* argv[1] == "tls": every exchange over TLS with a test CA */
+static char pki_dir[] = "/tmp/mcx-cx-live-pki-XXXXXX";
 static char client_log[600]; /* the client's log, captured at debug level */
 static FILE *client_log_file;
 
@@ -180,6 +183,12 @@ static void base_config(struct mcx_diameter_config *cfg, const char *id, const c
     cfg->listen_port = port;
     cfg->reconnect_seconds = 1;
     snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s", dir);
+    if (use_tls) {
+        cfg->tls = true;
+        snprintf(cfg->tls_cert, sizeof cfg->tls_cert, "%s/%s-cert.pem", pki_dir, id);
+        snprintf(cfg->tls_key, sizeof cfg->tls_key, "%s/%s-key.pem", pki_dir, id);
+        snprintf(cfg->tls_ca, sizeof cfg->tls_ca, "%s/ca.pem", pki_dir);
+    }
 }
 
 /* The child: a Cx server until SIGTERM. */
@@ -538,6 +547,22 @@ static void mar_missing_avp_answered_5005(void **state)
     assert_int_equal(w.maa.item_count, 0);
 }
 
+/* The connection to the server uses TLS exactly when configured. */
+static void transport_matches_tls_setting(void **state)
+{
+    (void)state;
+    struct peer_hdr *peer = NULL;
+    char info[128] = "";
+    assert_int_equal(fd_peer_getbyid((DiamId_t)SERVER_ID, strlen(SERVER_ID), 0, &peer), 0);
+    assert_non_null(peer);
+    assert_int_equal(fd_peer_cnx_proto_info(peer, info, sizeof info), 0);
+    assert_non_null(strstr(info, "TCP"));
+    if (use_tls)
+        assert_non_null(strstr(info, "TLS"));
+    else
+        assert_null(strstr(info, "TLS"));
+}
+
 /* Every listening socket on the server's port is bound to 127.0.0.1, none to 0.0.0.0/::. */
 static void listener_bound_to_configured_address(void **state)
 {
@@ -666,6 +691,17 @@ static int teardown(void **state)
     }
     remove_state_dir(server_dir);
     remove_state_dir(client_dir);
+    if (use_tls) {
+        static const char *const pki_files[] = {"ca.pem", SERVER_ID "-cert.pem",
+                                                SERVER_ID "-key.pem", CLIENT_ID "-cert.pem",
+                                                CLIENT_ID "-key.pem"};
+        char path[700];
+        for (size_t i = 0; i < sizeof pki_files / sizeof pki_files[0]; i++) {
+            snprintf(path, sizeof path, "%s/%s", pki_dir, pki_files[i]);
+            unlink(path);
+        }
+        rmdir(pki_dir);
+    }
     return rc;
 }
 
@@ -677,6 +713,11 @@ static int setup(void **state)
     client_port = free_port(CLIENT_ADDR);
     if (!server_port || !client_port || !mkdtemp(server_dir) || !mkdtemp(client_dir))
         return -1;
+    if (use_tls) {
+        static const char *const ids[] = {SERVER_ID, CLIENT_ID};
+        if (!mkdtemp(pki_dir) || pki_make(pki_dir, ids, 2) != 0)
+            return -1;
+    }
     snprintf(client_log, sizeof client_log, "%s/client.log", client_dir);
     client_log_file = fopen(client_log, "w");
     if (!client_log_file)
@@ -704,8 +745,20 @@ static int setup(void **state)
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    use_tls = argc > 1 && strcmp(argv[1], "tls") == 0;
+#ifdef __SANITIZE_ADDRESS__
+    /* freeDiameter 1.2.1 races in TLS connection teardown (fd_cnx_destroy calls gnutls_bye
+     * while its TLS receiver thread frees the record buffer): AddressSanitizer reports a
+     * heap-use-after-free inside libfdcore at shutdown in about half the runs. Not our code;
+     * the TLS variant runs in the plain build only. */
+    if (use_tls) {
+        printf("SKIP: TLS variant not run under AddressSanitizer (freeDiameter TLS teardown "
+               "race)\n");
+        return 77;
+    }
+#endif
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mar_vectors),
         cmocka_unit_test(mar_resync),
@@ -717,6 +770,7 @@ int main(void)
         cmocka_unit_test(sar_invalid_value),
         cmocka_unit_test(late_answer_dropped_without_secrets),
         cmocka_unit_test(mar_missing_avp_answered_5005),
+        cmocka_unit_test(transport_matches_tls_setting),
         cmocka_unit_test(listener_bound_to_configured_address),
         cmocka_unit_test(unknown_peer_refused),
     };
