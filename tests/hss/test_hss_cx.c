@@ -594,7 +594,7 @@ static void registration_cycle(void **state)
 /* ---------------------------------------------------------------- malformed input ----- */
 
 /* A MAR without a mandatory AVP is answered 5005 with Failed-AVP naming it. */
-static void mar_missing_avp(void **state)
+static void missing_avp_mar(void **state)
 {
     (void)state;
     struct {
@@ -843,7 +843,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(mar_resync),
         cmocka_unit_test(uar_identity_errors),
         cmocka_unit_test(registration_cycle),
-        cmocka_unit_test(mar_missing_avp),
+        cmocka_unit_test(missing_avp_mar),
         cmocka_unit_test(malformed_tcp),
         cmocka_unit_test(database_unreachable),
     };
