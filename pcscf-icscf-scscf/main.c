@@ -100,6 +100,13 @@ int main(int argc, char **argv)
         registrar_destroy(&reg);
         return 1;
     }
+    /* Give the configured Cx peers a moment to connect so that the first REGISTERs are not
+     * answered 480 merely because the capability exchange is still running. */
+    for (size_t i = 0; i < cfg.diameter.peer_count; i++) {
+        if (mcx_diameter_wait_peer(cfg.diameter.peers[i].identity, 5000) != 0)
+            MCX_WARN("diameter_peer_not_open", "peer=%s waited_ms=5000",
+                     cfg.diameter.peers[i].identity);
+    }
     struct cscf_server *server = cscf_server_start(&cfg.sip, &reg, err, sizeof err);
     if (!server) {
         MCX_ERROR("sip_start_failed", "reason=\"%s\"", err);
