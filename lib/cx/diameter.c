@@ -141,13 +141,14 @@ int mcx_diameter_init(const struct mcx_diameter_config *cfg, char *err, size_t e
     struct diameter_tls_paths tls;
     int rc = -1;
     err[0] = '\0';
+    if (diameter_conf_validate(cfg, err, err_len) != 0)
+        return -1;
     pthread_mutex_lock(&core_lock);
     if (core_state != CORE_NONE) {
         snprintf(err, err_len, "the Diameter core can be initialised once per process");
         goto out;
     }
-    if (diameter_conf_validate(cfg, err, err_len) != 0 ||
-        make_state_dir(cfg->state_dir, err, err_len) != 0)
+    if (make_state_dir(cfg->state_dir, err, err_len) != 0)
         goto out;
     core_cfg = *cfg;
     memset(&tls, 0, sizeof tls);

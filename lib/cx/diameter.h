@@ -87,8 +87,11 @@ int mcx_diameter_config_add_peer(struct mcx_diameter_config *cfg, const char *id
 int mcx_diameter_config_add_accept(struct mcx_diameter_config *cfg, const char *pattern);
 
 /* Validates cfg, writes the freeDiameter configuration into cfg->state_dir, initialises the
- * core, loads the dictionaries and registers Cx. No socket is opened. Call once per process.
- * Returns 0, or -1 with a one-line reason in err (err_len bytes, always NUL-terminated). */
+ * core, loads the dictionaries and registers Cx. No socket is opened. Call once per process
+ * (a configuration refused by validation may be corrected and passed again). Threads that
+ * freeDiameter creates inherit the caller's signal mask: block SIGTERM/SIGINT first if the
+ * daemon sigwait()s for them. Returns 0, or -1 with a one-line reason naming the field in err
+ * (err_len bytes, always NUL-terminated). */
 int mcx_diameter_init(const struct mcx_diameter_config *cfg, char *err, size_t err_len);
 
 /* Starts the listener (on the configured address only) and the peer connections. Requires
@@ -103,7 +106,10 @@ int mcx_diameter_wait_peer(const char *identity, unsigned timeout_ms);
 bool mcx_diameter_peer_is_open(const char *identity);
 
 /* Stops the core cleanly (DPR to peers, threads joined). Safe to call more than once and from
- * the thread that handled SIGTERM (not from a signal handler itself). */
+ * the thread that handled SIGTERM (not from a signal handler itself). Requests still in flight
+ * may get no callback afterwards; transactions not yet answered must not be answered after it.
+ * Known freeDiameter 1.2.1 issue: with TLS, its connection teardown races (gnutls_bye against
+ * the TLS receiver thread), which AddressSanitizer reports; plain TCP is not affected. */
 void mcx_diameter_shutdown(void);
 
 /* Our identity and realm as configured (static storage, valid after init). */

@@ -540,6 +540,63 @@ static void build_refuses_incomplete(void **state)
     assert_int_equal(mcx_cx_sar_build(&route, &sar, &msg, &err), -1); /* no server_name */
 }
 
+/* Expects mcx_diameter_init to refuse cfg with a message containing want. */
+static void expect_config_error(const struct mcx_diameter_config *cfg, const char *want)
+{
+    char err[256] = "";
+    assert_int_equal(mcx_diameter_init(cfg, err, sizeof err), -1);
+    if (!strstr(err, want))
+        fail_msg("error \"%s\" does not mention \"%s\"", err, want);
+}
+
+/* Bad configurations are refused with a reason naming the field (validation runs first). */
+static void config_rejected(void **state)
+{
+    (void)state;
+    struct mcx_diameter_config good, cfg;
+    mcx_diameter_config_defaults(&good);
+    snprintf(good.identity, sizeof good.identity, "hss.test.lab");
+    snprintf(good.realm, sizeof good.realm, "test.lab");
+    snprintf(good.listen_address, sizeof good.listen_address, "127.0.0.1");
+    good.listen_port = 3868;
+    snprintf(good.state_dir, sizeof good.state_dir, "/tmp/unused");
+
+    cfg = good;
+    snprintf(cfg.identity, sizeof cfg.identity, "hss test\"lab");
+    expect_config_error(&cfg, "identity");
+    cfg = good;
+    cfg.realm[0] = '\0';
+    expect_config_error(&cfg, "realm");
+    cfg = good;
+    snprintf(cfg.listen_address, sizeof cfg.listen_address, "localhost");
+    expect_config_error(&cfg, "listen address");
+    cfg = good;
+    cfg.listen_port = 0;
+    expect_config_error(&cfg, "port");
+    cfg = good;
+    cfg.watchdog_seconds = 5;
+    expect_config_error(&cfg, "watchdog");
+    cfg = good;
+    cfg.tls = true;
+    snprintf(cfg.tls_cert, sizeof cfg.tls_cert, "/nonexistent/cert.pem");
+    expect_config_error(&cfg, "tls_cert");
+    cfg = good;
+    assert_int_equal(mcx_diameter_config_add_peer(&cfg, "peer.test.lab", "10.0.0.300", 3868), 0);
+    expect_config_error(&cfg, "peer 0");
+    cfg = good;
+    assert_int_equal(mcx_diameter_config_add_peer(&cfg, "hss.test.lab", "127.0.0.1", 3869), 0);
+    expect_config_error(&cfg, "own identity");
+    cfg = good;
+    assert_int_equal(mcx_diameter_config_add_accept(&cfg, "*."), 0);
+    expect_config_error(&cfg, "accept");
+    cfg = good;
+    for (int i = 0; i < MCX_DIAMETER_MAX_PEERS; i++)
+        assert_int_equal(mcx_diameter_config_add_peer(&cfg, "p.test.lab", "127.0.0.9", 1), 0);
+    assert_int_equal(mcx_diameter_config_add_peer(&cfg, "p.test.lab", "127.0.0.9", 1), -1);
+    /* A valid configuration is refused too, but only because the core already runs. */
+    expect_config_error(&good, "once per process");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -594,6 +651,7 @@ int main(void)
         cmocka_unit_test(malformed_sar_bad_enum),
         cmocka_unit_test(malformed_missing_uar_lir),
         cmocka_unit_test(build_refuses_incomplete),
+        cmocka_unit_test(config_rejected),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
