@@ -17,29 +17,29 @@ static int parse(const char *text, struct cscf_config *cfg, char *err, size_t ca
 static void reads_a_full_file(void **state)
 {
     (void)state;
-    static const char text[] =
-        "log: {level: debug}\n"
-        "sip: {address: \"::1\", port: 5070, workers: 3, tcp: false}\n"
-        "registrar:\n"
-        "  server_name: sip:scscf.partner.mcx.lab:5060\n"
-        "  visited_network: partner.mcx.lab\n"
-        "  service_route: \"<sip:orig@127.0.20.1:5060;lr>\"\n"
-        "  min_expires: 30\n"
-        "  max_expires: 600\n"
-        "  default_expires: 300\n"
-        "  nonce_ttl: 10s\n"
-        "  auth_items: 4\n"
-        "  uar: false\n"
-        "  shards: 64\n"
-        "  cx_timeout: 500ms\n"
-        "routes:\n"
-        "  - {match: \"*@mig.partner.mcx.lab\", realm: partner.mcx.lab, host: mms.partner.mcx.lab}\n"
-        "  - {match: \"*\", realm: partner.mcx.lab}\n"
-        "diameter:\n"
-        "  identity: cscf.partner.mcx.lab\n"
-        "  realm: partner.mcx.lab\n"
-        "  address: 127.0.20.1\n"
-        "  port: 3872\n";
+    static const char text[] = "log: {level: debug}\n"
+                               "sip: {address: \"::1\", port: 5070, workers: 3, tcp: false}\n"
+                               "registrar:\n"
+                               "  server_name: sip:scscf.partner.mcx.lab:5060\n"
+                               "  visited_network: partner.mcx.lab\n"
+                               "  service_route: \"<sip:orig@127.0.20.1:5060;lr>\"\n"
+                               "  min_expires: 30\n"
+                               "  max_expires: 600\n"
+                               "  default_expires: 300\n"
+                               "  nonce_ttl: 10s\n"
+                               "  auth_items: 4\n"
+                               "  uar: false\n"
+                               "  shards: 64\n"
+                               "  cx_timeout: 500ms\n"
+                               "routes:\n"
+                               "  - {match: \"*@mig.partner.mcx.lab\", realm: partner.mcx.lab, "
+                               "host: mms.partner.mcx.lab}\n"
+                               "  - {match: \"*\", realm: partner.mcx.lab}\n"
+                               "diameter:\n"
+                               "  identity: cscf.partner.mcx.lab\n"
+                               "  realm: partner.mcx.lab\n"
+                               "  address: 127.0.20.1\n"
+                               "  port: 3872\n";
     static struct cscf_config cfg;
     char err[256] = "";
     assert_int_equal(parse(text, &cfg, err, sizeof err), 0);
@@ -74,9 +74,10 @@ static void defaults_apply(void **state)
     (void)state;
     static struct cscf_config cfg;
     char err[256];
-    assert_int_equal(parse("registrar: {server_name: \"sip:s\"}\nroutes: [{match: \"*\", realm: r}]\n",
-                           &cfg, err, sizeof err),
-                     0);
+    assert_int_equal(
+        parse("registrar: {server_name: \"sip:s\"}\nroutes: [{match: \"*\", realm: r}]\n", &cfg,
+              err, sizeof err),
+        0);
     assert_int_equal(cfg.sip.port, 5060);
     assert_true(cfg.sip.tcp);
     assert_int_equal(cfg.sip.workers, 0);
@@ -93,8 +94,7 @@ static void errors_name_file_line_and_key(void **state)
         const char *text;
         const char *expect;
     } cases[] = {
-        {"registrar: {server_name: s}\nroutes: [{match: a, realm: r}]\nsipp: {}\n",
-         "cscf.yaml:3"},
+        {"registrar: {server_name: s}\nroutes: [{match: a, realm: r}]\nsipp: {}\n", "cscf.yaml:3"},
         {"registrar: {server_name: s, min_expires: x}\nroutes: [{match: a, realm: r}]\n",
          "min_expires"},
         {"registrar: {server_name: s}\nroutes: [{match: a, realm: r, hots: h}]\n", "hots"},
