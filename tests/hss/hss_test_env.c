@@ -60,6 +60,11 @@ uint16_t env_free_port(const char *addr)
 
 static void kill_all_at_exit(void)
 {
+    if (env.mongo_pid > 0) {
+        kill(env.mongo_pid, SIGKILL);
+        waitpid(env.mongo_pid, NULL, 0);
+        env.mongo_pid = -1;
+    }
     struct env_hss *all[] = {&env.hss, &env.hss2};
     for (int i = 0; i < 2; i++) {
         if (all[i]->pid > 0) {
@@ -91,7 +96,7 @@ int env_setup(const char *hss_binary, const char *db_uri, uint16_t hss_port)
 {
     char err[256];
     memset(&env, 0, sizeof env);
-    env.hss.pid = env.hss2.pid = -1;
+    env.hss.pid = env.hss2.pid = env.mongo_pid = -1;
     env.hss_binary = hss_binary;
     snprintf(env.dir, sizeof env.dir, "/tmp/mcx-hss-test-XXXXXX");
     if (!mkdtemp(env.dir)) {
@@ -100,13 +105,13 @@ int env_setup(const char *hss_binary, const char *db_uri, uint16_t hss_port)
     }
     atexit(kill_all_at_exit);
     /* hss2's database: MongoDB on a loopback port where nothing listens (short timeouts). */
-    char unreachable[256];
-    snprintf(unreachable, sizeof unreachable,
+    env.hss2_db_port = env_free_port("127.0.0.1");
+    snprintf(env.hss2_db_uri, sizeof env.hss2_db_uri,
              "mongodb://127.0.0.1:%u/mcx_unreachable?serverSelectionTimeoutMS=1000&"
              "connectTimeoutMS=500&heartbeatFrequencyMS=500",
-             env_free_port("127.0.0.1"));
+             env.hss2_db_port);
     if (slot_init(&env.hss, ENV_HSS_ID, "hss", db_uri, hss_port) != 0 ||
-        slot_init(&env.hss2, ENV_HSS2_ID, "hss2", unreachable, 0) != 0)
+        slot_init(&env.hss2, ENV_HSS2_ID, "hss2", env.hss2_db_uri, 0) != 0)
         return -1;
     if (mcx_store_open(db_uri, &env.store, err, sizeof err) != MCX_STORE_OK) {
         fprintf(stderr, "env: store %s: %s\n", db_uri, err);
@@ -126,6 +131,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 void env_teardown(bool keep)
 {
+    env_mongo_stop();
     if (env.hss.pid > 0)
         env_hss_stop(&env.hss);
     if (env.hss2.pid > 0)
@@ -281,6 +287,66 @@ bool env_log_wait(const struct env_hss *h, const char *text)
         sleep_ms(20);
     }
     return true;
+}
+
+int env_mongo_start(void)
+{
+    char port[16], log[300];
+    if (!env.mongo_mock)
+        return -1;
+    snprintf(port, sizeof port, "%u", env.hss2_db_port);
+    snprintf(log, sizeof log, "%s/mongo.log", env.dir);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, STDERR_FILENO);
+            dup2(fd, STDOUT_FILENO);
+            close(fd);
+        }
+        execl("/usr/bin/python3", "python3", env.mongo_mock, "--port", port, (char *)NULL);
+        _exit(127);
+    }
+    env.mongo_pid = pid;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(env.hss2_db_port)};
+    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+    long deadline = now_ms() + 30000; /* hang guard only */
+    while (now_ms() < deadline) {
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
+            env.mongo_pid = -1;
+            fprintf(stderr, "env: the MongoDB test server exited (see %s)\n", log);
+            return -1;
+        }
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        int ok = s >= 0 && connect(s, (struct sockaddr *)&sin, sizeof sin) == 0;
+        if (s >= 0)
+            close(s);
+        if (ok)
+            return 0;
+        sleep_ms(50);
+    }
+    env_mongo_stop();
+    return -1;
+}
+
+void env_mongo_stop(void)
+{
+    if (env.mongo_pid <= 0)
+        return;
+    kill(env.mongo_pid, SIGTERM);
+    long deadline = now_ms() + 15000;
+    while (waitpid(env.mongo_pid, NULL, WNOHANG) == 0) {
+        if (now_ms() > deadline) {
+            kill(env.mongo_pid, SIGKILL);
+            waitpid(env.mongo_pid, NULL, 0);
+            break;
+        }
+        sleep_ms(20);
+    }
+    env.mongo_pid = -1;
 }
 
 /* ---------------------------------------------------------------- Cx client ---------- */

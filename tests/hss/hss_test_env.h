@@ -44,6 +44,9 @@ struct env {
     uint16_t client_port;
     struct mcx_store *store; /* the test's own connection to the HSS's database */
     const char *mongo_mock;  /* tests/store/mongo_mock_server.py, or NULL */
+    uint16_t hss2_db_port;   /* where hss2's MongoDB is expected (nothing listens at first) */
+    char hss2_db_uri[256];
+    pid_t mongo_pid; /* the MongoDB test server started for hss2, or -1 */
 };
 
 extern struct env env;
@@ -74,6 +77,13 @@ bool env_log_contains(const struct env_hss *h, const char *text);
 /* Waits until the log of h contains text (a request's log line is written just after its
  * answer is sent); false after 10 s (a hang guard only). */
 bool env_log_wait(const struct env_hss *h, const char *text);
+
+/* Starts the MongoDB wire-protocol test server (env.mongo_mock) on env.hss2_db_port and waits
+ * until it accepts connections. Returns 0, or -1. */
+int env_mongo_start(void);
+
+/* Stops the MongoDB test server when it runs. */
+void env_mongo_stop(void);
 
 /* Starts the test's Cx client core (peers: both HSS slots). Returns 0, or -1. */
 int env_client_start(void);

@@ -789,17 +789,47 @@ static void database_unreachable(void **state)
     assert_int_equal(env_uar(ENV_HSS2_ID, &uar, &uaa), MCX_CX_ANSWERED);
     assert_int_equal(uaa.result.result_code, MCX_DIAMETER_UNABLE_TO_COMPLY);
     assert_true(env_hss_alive(&env.hss2));
+
+    /* The database comes up: the same HSS process answers from it. */
+    if (!env.mongo_mock) {
+        printf("# no MongoDB test server given (--mongo-mock): reconnection not checked\n");
+    } else {
+        struct mcx_store *store = NULL;
+        char err[256];
+        static const char *const akav1_only[] = {MCX_CX_SCHEME_AKAV1, NULL};
+        assert_int_equal(env_mongo_start(), 0);
+        assert_int_equal(mcx_store_open(env.hss2_db_uri, &store, err, sizeof err), MCX_STORE_OK);
+        struct mcx_store *main_store = env.store;
+        env.store = store;
+        provision("alice", 1, K1, NULL, OPC1, 0, akav1_only, NULL);
+        env.store = main_store;
+        mcx_store_close(store);
+        int attempts = 0;
+        do { /* libmongoc rediscovers the server within its heartbeat; 60 tries is a guard */
+            assert_int_equal(env_mar(ENV_HSS2_ID, &mar, &maa), MCX_CX_ANSWERED);
+            if (maa.result.result_code == MCX_DIAMETER_SUCCESS)
+                break;
+            assert_int_equal(maa.result.result_code, MCX_DIAMETER_UNABLE_TO_COMPLY);
+            struct timespec pause = {0, 500 * 1000000L};
+            nanosleep(&pause, NULL);
+        } while (++attempts < 60);
+        assert_int_equal(maa.result.result_code, MCX_DIAMETER_SUCCESS);
+        assert_int_equal(maa.item_count, 1);
+        struct mcx_aka_ue_state ue;
+        mcx_aka_ue_state_init(&ue);
+        check_aka_item(&maa.items[0], K1, OPC1, &ue);
+        env_mongo_stop();
+    }
     assert_int_equal(env_hss_stop(&env.hss2), 0);
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option options[] = {{"hss", required_argument, NULL, 'h'},
-                                            {"db", required_argument, NULL, 'd'},
-                                            {"hss-port", required_argument, NULL, 'p'},
-                                            {"only", required_argument, NULL, 'o'},
-                                            {NULL, 0, NULL, 0}};
-    const char *hss = NULL, *db = NULL;
+    static const struct option options[] = {
+        {"hss", required_argument, NULL, 'h'},        {"db", required_argument, NULL, 'd'},
+        {"hss-port", required_argument, NULL, 'p'},   {"only", required_argument, NULL, 'o'},
+        {"mongo-mock", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+    const char *hss = NULL, *db = NULL, *mongo_mock = NULL;
     uint16_t port = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -816,18 +846,23 @@ int main(int argc, char **argv)
         case 'o':
             only_test = optarg;
             break;
+        case 'm':
+            mongo_mock = optarg;
+            break;
         default:
             return 2;
         }
     }
     if (!hss || !db) {
-        fprintf(stderr, "usage: test_hss_cx --hss PATH --db URI [--hss-port N] [--only TEST]\n");
+        fprintf(stderr, "usage: test_hss_cx --hss PATH --db URI [--hss-port N] [--only TEST] "
+                        "[--mongo-mock SCRIPT]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     mcx_log_init("test_hss_cx", MCX_LOG_WARN, NULL);
     if (env_setup(hss, db, port) != 0)
         return 1;
+    env.mongo_mock = mongo_mock;
     printf("# database %s (%s)\n", db, mcx_store_backend(env.store));
 
     const struct CMUnitTest tests[] = {
