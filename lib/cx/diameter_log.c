@@ -78,6 +78,10 @@ static void fd_hook(enum fd_hook_type type, struct msg *msg, struct peer_hdr *pe
     char summary[128];
     char reason[256] = "";
     const char *peer_id = peer && peer->info.pi_diamid ? peer->info.pi_diamid : "-";
+    if (type != HOOK_PEER_CONNECT_SUCCESS && type != HOOK_PEER_CONNECT_FAILED &&
+        type != HOOK_MESSAGE_PARSING_ERROR && type != HOOK_MESSAGE_ROUTING_ERROR &&
+        type != HOOK_MESSAGE_DROPPED && !mcx_log_enabled(MCX_LOG_DEBUG))
+        return; /* per-message hooks: nothing to do unless debugging */
     msg_summary(msg, summary, sizeof summary);
     switch (type) {
     case HOOK_PEER_CONNECT_SUCCESS:
