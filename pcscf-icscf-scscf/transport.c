@@ -37,6 +37,8 @@ struct conn {
     socklen_t addr_len;
     char *in;
     size_t in_len, in_cap;
+    size_t frame_need;  /* size of the message at the buffer start once its headers are in */
+    size_t hdr_scanned; /* bytes at the buffer start known to hold no end of headers */
     char *out;
     size_t out_len, out_cap;
     bool want_write;
@@ -282,6 +284,12 @@ static void accept_all(struct worker *w)
     }
 }
 
+/* Whether p holds the end of a header section (an empty line: LF LF or LF CR LF). */
+static bool has_header_end(const char *p, size_t len)
+{
+    return memmem(p, len, "\n\n", 2) != NULL || memmem(p, len, "\n\r\n", 3) != NULL;
+}
+
 /* Reads what is available and hands every complete message to the registrar. */
 static void conn_readable(struct worker *w, struct conn *c)
 {
@@ -316,16 +324,41 @@ static void conn_readable(struct worker *w, struct conn *c)
         c->in_len += (size_t)n;
         size_t off = 0;
         for (;;) {
+            size_t avail = c->in_len - off;
+            if (avail == 0)
+                break;
+            /* Framing work stays linear in the bytes received, however they are split: wait
+             * for the whole body once its size is known, and for an end of headers before
+             * parsing a header section. */
+            if (c->frame_need && avail < c->frame_need)
+                break;
+            if (!c->frame_need && c->in[off] != '\r' && c->in[off] != '\n') {
+                size_t from = c->hdr_scanned > 3 ? c->hdr_scanned - 3 : 0;
+                if (!has_header_end(c->in + off + from, avail - from)) {
+                    c->hdr_scanned = avail;
+                    if (avail > SIP_MAX_MESSAGE_BYTES) {
+                        MCX_INFO("tcp_framing_error", "worker=%u reason=\"%s\"", w->index,
+                                 "Header section too large");
+                        conn_close(w, c, "framing_error");
+                        return;
+                    }
+                    break;
+                }
+            }
             size_t msg_len = 0;
             const char *reason = NULL;
-            int rc = sip_frame(c->in + off, c->in_len - off, &msg_len, &reason);
-            if (rc == SIP_FRAME_NEED_MORE)
+            int rc = sip_frame(c->in + off, avail, &msg_len, &reason);
+            if (rc == SIP_FRAME_NEED_MORE) {
+                c->frame_need = msg_len;
                 break;
+            }
             if (rc < 0) {
                 MCX_INFO("tcp_framing_error", "worker=%u reason=\"%s\"", w->index, reason);
                 conn_close(w, c, "framing_error");
                 return;
             }
+            c->frame_need = 0;
+            c->hdr_scanned = 0;
             if (rc == SIP_FRAME_COMPLETE) {
                 struct cscf_peer from = {
                     .transport = CSCF_TCP, .conn_id = id, .addr = c->addr, .addr_len = c->addr_len};
@@ -335,6 +368,7 @@ static void conn_readable(struct worker *w, struct conn *c)
             }
             off += msg_len;
         }
+        /* frame_need and hdr_scanned count from the message start, which moves to 0 here */
         memmove(c->in, c->in + off, c->in_len - off);
         c->in_len -= off;
     }

@@ -158,6 +158,7 @@ static long parse_content_length(struct sip_slice v)
 int sip_frame(const char *buf, size_t len, size_t *msg_len, const char **reason)
 {
     *reason = NULL;
+    *msg_len = 0;
     size_t skip = leading_crlf(buf, len);
     if (skip > 0) {
         /* A lone CR may be the first half of a CRLF keep-alive: wait for the LF. */
@@ -215,9 +216,9 @@ int sip_frame(const char *buf, size_t len, size_t *msg_len, const char **reason)
         *reason = "Message too large";
         return SIP_ERR_TOO_LARGE;
     }
+    *msg_len = total;
     if (len < total)
         return SIP_FRAME_NEED_MORE;
-    *msg_len = total;
     return SIP_FRAME_COMPLETE;
 }
 

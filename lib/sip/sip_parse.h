@@ -131,7 +131,9 @@ enum sip_frame_result {
 
 /* Stream (TCP) framing: decides whether buf starts with a complete message. Returns an
  * enum sip_frame_result, or a negative enum sip_error (the stream is unusable; *reason names the
- * fault) when the header section exceeds the limits or Content-Length is bad/missing. */
+ * fault) when the header section exceeds the limits or Content-Length is bad/missing. On
+ * SIP_FRAME_NEED_MORE, *msg_len is the total size of the message when its header section is
+ * already complete (only the body is missing), else 0. */
 int sip_frame(const char *buf, size_t len, size_t *msg_len, const char **reason);
 
 /* Parses exactly one message of len bytes (a UDP datagram or a frame from sip_frame()). The

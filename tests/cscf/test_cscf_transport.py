@@ -202,6 +202,13 @@ def tcp_checks(host, family, port):
     msgs = recv_messages(c, 1)
     check(len(msgs) == 1 and msgs[0].startswith(b"SIP/2.0 480") and b"Call-ID: tcp-reg" in msgs[0],
           f"[{host}] TCP: partial writes -> one complete response")
+    # a 3000-byte body and a second request, in 7-byte pieces
+    data = options("tcp-body", "z9hG4bKt4", body=b"x" * 3000) + options("tcp-after", "z9hG4bKt5")
+    for i in range(0, len(data), 7):
+        c.send(data[i:i + 7])
+    msgs = recv_messages(c, 2)
+    check(len(msgs) == 2 and b"Call-ID: tcp-body" in msgs[0] and b"Call-ID: tcp-after" in msgs[1],
+          f"[{host}] TCP: body and next request split in 7-byte pieces -> two responses")
     c.close()
     # a message without Content-Length on a stream is a framing error: connection closed
     c = socket.create_connection((host, port), timeout=10)

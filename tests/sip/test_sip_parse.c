@@ -529,6 +529,9 @@ static void frames_stream(void **state)
     assert_int_equal(mlen, strlen(withbody) - 4);
     assert_int_equal(sip_frame(withbody, strlen(withbody) - 5, &mlen, &reason),
                      SIP_FRAME_NEED_MORE);
+    assert_int_equal(mlen, strlen(withbody) - 4); /* headers complete: the size is known */
+    assert_int_equal(sip_frame(withbody, 30, &mlen, &reason), SIP_FRAME_NEED_MORE);
+    assert_int_equal(mlen, 0); /* header section incomplete */
 
     static const char nolen[] = "OPTIONS sip:a@b SIP/2.0\r\n" HDRS "CSeq: 1 OPTIONS\r\n\r\n";
     assert_int_equal(sip_frame(nolen, strlen(nolen), &mlen, &reason), SIP_ERR_CONTENT_LENGTH);
