@@ -36,6 +36,17 @@ static void usage(FILE *out)
 
 static struct mms_config config; /* large (Diameter peers): static storage */
 
+/* Binding listing callback: dials the binding's primary MMS ahead of the first request. */
+static int dial_binding(void *ctx, const struct mcx_binding *binding)
+{
+    char err[256];
+    (void)ctx;
+    if (mms_partner_link_prepare(binding->primary_mms, err, sizeof err) != 0)
+        MCX_WARN("link_prepare", "url=%s partner_impi=%s detail=\"%s\"", binding->primary_mms,
+                 binding->partner_impi, err);
+    return 0;
+}
+
 /* Starts the role's services; returns 0 or -1 after logging. */
 static int start_role(struct mcx_store *store)
 {
@@ -48,16 +59,19 @@ static int start_role(struct mcx_store *store)
         MCX_ERROR("diameter_start", "detail=\"%s\"", err);
         return -1;
     }
-    if (config.role == MMS_ROLE_PRIMARY) {
-        if (mms_primary_link_start(&config, store, err, sizeof err) != 0) {
-            MCX_ERROR("link_start", "detail=\"%s\"", err);
-            return -1;
-        }
-        if (config.hss_host[0] && mcx_diameter_wait_peer(config.hss_host, HSS_WAIT_MS) != 0)
-            MCX_WARN("hss_not_connected",
-                     "host=%s detail=\"serving anyway; MARs fail with "
-                     "UNABLE_TO_COMPLY until it connects\"",
-                     config.hss_host);
+    if (config.role == MMS_ROLE_PARTNER) {
+        mcx_store_binding_list(store, NULL, 0, dial_binding, NULL);
+        return 0;
+    }
+    /* Serve partners once the HSS can be asked (after HSS_WAIT_MS anyway). */
+    if (config.hss_host[0] && mcx_diameter_wait_peer(config.hss_host, HSS_WAIT_MS) != 0)
+        MCX_WARN("hss_not_connected",
+                 "host=%s detail=\"serving anyway; MARs fail with UNABLE_TO_COMPLY until it "
+                 "connects\"",
+                 config.hss_host);
+    if (mms_primary_link_start(&config, store, err, sizeof err) != 0) {
+        MCX_ERROR("link_start", "detail=\"%s\"", err);
+        return -1;
     }
     return 0;
 }

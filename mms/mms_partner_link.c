@@ -304,6 +304,11 @@ out:
     return link;
 }
 
+int mms_partner_link_prepare(const char *url, char *err, size_t err_cap)
+{
+    return link_get(url, err, err_cap) ? 0 : -1;
+}
+
 int mms_partner_link_request(const char *url, const char *tid, const uint8_t *data, size_t len,
                              mms_link_cb cb, void *arg, char *err, size_t err_cap)
 {

@@ -40,6 +40,10 @@ void mms_partner_links_init(const struct mms_config *cfg);
 int mms_partner_link_request(const char *url, const char *tid, const uint8_t *data, size_t len,
                              mms_link_cb cb, void *arg, char *err, size_t err_cap);
 
+/* Opens (dials) the link to url now, e.g. at start-up for every primary named in a binding, so
+ * that the first request does not wait for the connection. Returns 0, or -1 with err. */
+int mms_partner_link_prepare(const char *url, char *err, size_t err_cap);
+
 /* Closes every link: requests in flight end with MMS_LINK_FAILED; then frees everything. */
 void mms_partner_links_close(void);
 

@@ -409,7 +409,7 @@ static int case_resync_passthrough(const struct conf_options *opt, char *why, si
 }
 
 /* Kind of reply the primary gives in reply_case(). */
-enum reply_kind { REPLY_RESULT, REPLY_ERROR, REPLY_SILENT, REPLY_WRONG_TID, REPLY_GARBAGE };
+enum reply_kind { REPLY_RESULT, REPLY_ERROR, REPLY_SILENT, REPLY_GARBAGE };
 
 /* Sends a MAR, answers it as kind says and returns the MAA's effective code in *code. */
 static int reply_case(const struct conf_options *opt, enum reply_kind kind, mcx_auth_result result,
@@ -450,9 +450,6 @@ static int reply_case(const struct conf_options *opt, enum reply_kind kind, mcx_
                                                  MCX_MIGRATION_INTERNAL, "conformance: internal"),
                           why, why_cap);
             break;
-        case REPLY_WRONG_TID:
-            rc = rep_send(s.ctx, s.aio, success_response(opt, req, 1, NULL), why, why_cap);
-            break;
         case REPLY_GARBAGE:
             rc = rep_send_bytes(s.ctx, s.aio, junk, sizeof junk) ? -1 : 0;
             break;
@@ -472,8 +469,6 @@ static int reply_case(const struct conf_options *opt, enum reply_kind kind, mcx_
     mcx_envelope_free(req);
     slot_close(&s);
     waiter_free(w);
-    if (kind == REPLY_SILENT || kind == REPLY_GARBAGE || kind == REPLY_WRONG_TID)
-        drain();
     return rc;
 }
 
@@ -512,9 +507,11 @@ static int expect_5012(const struct conf_options *opt, enum reply_kind kind, cha
     bool exp;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (reply_case(opt, kind, MCX__MIGRATION__V1__RESULT__SUCCESS, &code, &exp, why, why_cap))
-        return -1;
+    int rc = reply_case(opt, kind, MCX__MIGRATION__V1__RESULT__SUCCESS, &code, &exp, why, why_cap);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    drain(); /* resends of a request left unanswered */
+    if (rc != 0)
+        return -1;
     if (code != MCX_DIAMETER_UNABLE_TO_COMPLY || exp)
         return conf_fail(why, why_cap, "MAA result %" PRIu32 "%s, expected Result-Code 5012", code,
                          exp ? " (experimental)" : "");
