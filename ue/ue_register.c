@@ -206,20 +206,33 @@ enum ue_reg_action ue_reg_on_timer(struct ue_reg *reg, uint64_t now_us)
     return UE_REG_SEND;
 }
 
-/* Joins the values of every header with this id into out (", " between them). */
+/* Appends n bytes to out (cap bytes, *len used); returns false when they did not all fit. */
+static bool append_cut(char *out, size_t cap, size_t *len, const char *p, size_t n)
+{
+    size_t room = cap - 1 - *len;
+    size_t take = n < room ? n : room;
+    memcpy(out + *len, p, take);
+    *len += take;
+    out[*len] = '\0';
+    return take == n;
+}
+
+/* Joins the values of every header with this id into out (", " between them); a value that
+ * does not fit is cut and ends in "...". */
 static void join_headers(const struct sip_msg *msg, enum sip_hdr id, char *out, size_t cap)
 {
-    struct sip_writer w;
-    sip_writer_init(&w, out, cap);
-    bool first = true;
-    for (int i = sip_header_find(msg, id, 0); i >= 0; i = sip_header_find(msg, id, (size_t)i + 1)) {
-        if (!first)
-            sip_writer_str(&w, ", ");
-        sip_writer_slice(&w, msg->headers[i].value);
-        first = false;
+    size_t len = 0;
+    out[0] = '\0';
+    bool fits = true;
+    for (int i = sip_header_find(msg, id, 0); i >= 0 && fits;
+         i = sip_header_find(msg, id, (size_t)i + 1)) {
+        if (len > 0)
+            fits = append_cut(out, cap, &len, ", ", 2);
+        struct sip_slice v = msg->headers[i].value;
+        fits = fits && append_cut(out, cap, &len, v.p, v.len);
     }
-    if (sip_writer_finish(&w) < 0 && cap > 4)
-        memcpy(out + cap - 4, "...", 4); /* keep what fitted, mark the cut */
+    if (!fits && cap > 4)
+        memcpy(out + cap - 4, "...", 4);
 }
 
 /* The expiry the registrar granted to our Contact (its expires= parameter), else Expires. */

@@ -386,6 +386,25 @@ static void interval_too_brief(void **state)
     assert_int_equal(f->reg.result, UE_REG_REJECTED);
 }
 
+static void long_service_route_cut(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(ue_reg_start(&f->reg, 600, 0), UE_REG_SEND);
+    char headers[3000];
+    int n = snprintf(headers, sizeof headers,
+                     "Service-Route: <sip:first@x;lr>\r\nService-Route: <sip:");
+    memset(headers + n, 'a', 1500);
+    snprintf(headers + n + 1500, sizeof headers - (size_t)n - 1500, "@x;lr>\r\n");
+    respond(f, 200, headers);
+    assert_int_equal(ue_reg_on_message(&f->reg, f->response, f->response_len, 1), UE_REG_DONE);
+    assert_int_equal(f->reg.result, UE_REG_REGISTERED);
+    size_t len = strlen(f->reg.service_route);
+    assert_int_equal(len, UE_REG_VALUE_MAX - 1);
+    assert_memory_equal(f->reg.service_route, "<sip:first@x;lr>, <sip:aaa", 26);
+    assert_string_equal(f->reg.service_route + len - 3, "...");
+    assert_string_equal(f->reg.p_associated_uri, "");
+}
+
 int main(void)
 {
     mcx_log_init("ue-test", MCX_LOG_WARN, NULL);
@@ -400,6 +419,7 @@ int main(void)
         cmocka_unit_test_setup(stray_and_provisional_ignored, setup),
         cmocka_unit_test_setup(final_error_codes, setup),
         cmocka_unit_test_setup(interval_too_brief, setup),
+        cmocka_unit_test_setup(long_service_route_cut, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
