@@ -65,8 +65,8 @@ static void kill_all_at_exit(void)
         waitpid(env.mongo_pid, NULL, 0);
         env.mongo_pid = -1;
     }
-    struct env_hss *all[] = {&env.hss, &env.hss2};
-    for (int i = 0; i < 2; i++) {
+    struct env_hss *all[] = {&env.hss, &env.hss2, &env.hss3};
+    for (int i = 0; i < 3; i++) {
         if (all[i]->pid > 0) {
             kill(all[i]->pid, SIGKILL);
             waitpid(all[i]->pid, NULL, 0);
@@ -96,7 +96,7 @@ int env_setup(const char *hss_binary, const char *db_uri, uint16_t hss_port)
 {
     char err[256];
     memset(&env, 0, sizeof env);
-    env.hss.pid = env.hss2.pid = env.mongo_pid = -1;
+    env.hss.pid = env.hss2.pid = env.hss3.pid = env.mongo_pid = -1;
     env.hss_binary = hss_binary;
     snprintf(env.dir, sizeof env.dir, "/tmp/mcx-hss-test-XXXXXX");
     if (!mkdtemp(env.dir)) {
@@ -111,7 +111,8 @@ int env_setup(const char *hss_binary, const char *db_uri, uint16_t hss_port)
              "connectTimeoutMS=500&heartbeatFrequencyMS=500",
              env.hss2_db_port);
     if (slot_init(&env.hss, ENV_HSS_ID, "hss", db_uri, hss_port) != 0 ||
-        slot_init(&env.hss2, ENV_HSS2_ID, "hss2", env.hss2_db_uri, 0) != 0)
+        slot_init(&env.hss2, ENV_HSS2_ID, "hss2", env.hss2_db_uri, 0) != 0 ||
+        slot_init(&env.hss3, ENV_HSS3_ID, "hss3", db_uri, 0) != 0)
         return -1;
     if (mcx_store_open(db_uri, &env.store, err, sizeof err) != MCX_STORE_OK) {
         fprintf(stderr, "env: store %s: %s\n", db_uri, err);
@@ -136,6 +137,8 @@ void env_teardown(bool keep)
         env_hss_stop(&env.hss);
     if (env.hss2.pid > 0)
         env_hss_stop(&env.hss2);
+    if (env.hss3.pid > 0)
+        env_hss_stop(&env.hss3);
     mcx_diameter_shutdown();
     mcx_store_close(env.store);
     env.store = NULL;
@@ -364,6 +367,7 @@ int env_client_start(void)
     snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s/client", env.dir);
     if (mcx_diameter_config_add_peer(&cfg, ENV_HSS_ID, ENV_HSS_ADDR, env.hss.port) != 0 ||
         mcx_diameter_config_add_peer(&cfg, ENV_HSS2_ID, ENV_HSS_ADDR, env.hss2.port) != 0 ||
+        mcx_diameter_config_add_peer(&cfg, ENV_HSS3_ID, ENV_HSS_ADDR, env.hss3.port) != 0 ||
         mcx_diameter_init(&cfg, err, sizeof err) != 0 || mcx_diameter_start(err, sizeof err) != 0) {
         fprintf(stderr, "env: client core: %s\n", err);
         return -1;

@@ -18,6 +18,7 @@
 #define ENV_REALM       "primary.mcx.lab"
 #define ENV_HSS_ID      "hss.primary.mcx.lab"
 #define ENV_HSS2_ID     "hss2.primary.mcx.lab"
+#define ENV_HSS3_ID     "hss3.primary.mcx.lab"
 #define ENV_CLIENT_ID   "cxtest.primary.mcx.lab"
 #define ENV_RAW1_ID     "raw1.primary.mcx.lab"
 #define ENV_RAW2_ID     "raw2.primary.mcx.lab"
@@ -41,6 +42,7 @@ struct env {
     const char *hss_binary;
     struct env_hss hss;  /* the HSS under test */
     struct env_hss hss2; /* a second HSS whose database is unreachable */
+    struct env_hss hss3; /* a third HSS on the same database as hss */
     uint16_t client_port;
     struct mcx_store *store; /* the test's own connection to the HSS's database */
     const char *mongo_mock;  /* tests/store/mongo_mock_server.py, or NULL */
@@ -85,7 +87,7 @@ int env_mongo_start(void);
 /* Stops the MongoDB test server when it runs. */
 void env_mongo_stop(void);
 
-/* Starts the test's Cx client core (peers: both HSS slots). Returns 0, or -1. */
+/* Starts the test's Cx client core (peers: the three HSS slots). Returns 0, or -1. */
 int env_client_start(void);
 
 /* Waits until the client's connection to identity is open (hang guard 30 s). */

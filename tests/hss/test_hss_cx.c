@@ -8,6 +8,7 @@
  * recomputed independently from its RAND and SQN; SQNs are checked against the store. */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -106,6 +107,7 @@ static int group_setup(void **state)
     provision("carol", 3, K2, OP2, NULL, 1000 * 32, akav1_only, NULL);
     provision("dave", 4, K1, NULL, OPC1, 64, akav1_only, NULL);
     provision("erin", 5, K1, NULL, OPC1, 0, akav1_only, NULL);
+    provision("frank", 6, K2, NULL, OPC2, 0, akav1_only, NULL);
     if (env_hss_start(&env.hss) != 0 || env_client_start() != 0 ||
         env_client_wait(ENV_HSS_ID) != 0) {
         fprintf(stderr, "setup: the HSS or the client core did not come up\n");
@@ -430,6 +432,99 @@ static void mar_resync(void **state)
     send_mar(&mar, &maa);
     assert_experimental(&maa.result, MCX_CX_ERROR_AUTH_SCHEME_NOT_SUPPORTED);
     assert_int_equal(stored_sqn(impi), after);
+}
+
+/* Many MARs in flight at once, spread over two HSS processes sharing one database: every
+ * vector has its own SQN and the stored SQN advanced by exactly the number issued. */
+#define BURST       120
+#define BURST_ITEMS 3
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned done, answered;
+    uint64_t sqns[BURST * BURST_ITEMS];
+    size_t sqn_count;
+    bool bad_vector;
+} burst = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void burst_answer(void *ctx, enum mcx_cx_outcome outcome, const struct mcx_cx_maa *a)
+{
+    (void)ctx;
+    uint8_t k[16], opc[16];
+    hex16(K2, k);
+    hex16(OPC2, opc);
+    pthread_mutex_lock(&burst.mu);
+    if (outcome == MCX_CX_ANSWERED && a->result.result_code == MCX_DIAMETER_SUCCESS) {
+        burst.answered++;
+        for (size_t i = 0; i < a->item_count; i++) {
+            /* Each vector must verify as the UE would (fresh state: any SQN is new). */
+            struct mcx_aka_ue_state ue;
+            struct mcx_aka_ue_result res;
+            mcx_aka_ue_state_init(&ue);
+            const uint8_t *rand = a->items[i].authenticate;
+            if (mcx_aka_ue_check(&ue, k, opc, rand, rand + 16, &res) != MCX_AKA_CHECK_OK ||
+                memcmp(res.res, a->items[i].authorization, 8) != 0)
+                burst.bad_vector = true;
+            else if (burst.sqn_count < BURST * BURST_ITEMS)
+                burst.sqns[burst.sqn_count++] = res.sqn;
+        }
+    }
+    burst.done++;
+    pthread_cond_signal(&burst.cv);
+    pthread_mutex_unlock(&burst.mu);
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static long elapsed_us(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000L;
+}
+
+static void mar_concurrent_two_hss(void **state)
+{
+    (void)state;
+    const char *impi = "frank@" ENV_REALM;
+    struct mcx_cx_mar mar;
+    struct mcx_cx_error err;
+    struct mcx_cx_route routes[2] = {{.realm = ENV_REALM, .host = ENV_HSS_ID},
+                                     {.realm = ENV_REALM, .host = ENV_HSS3_ID}};
+    assert_int_equal(env_hss_start(&env.hss3), 0);
+    assert_int_equal(env_client_wait(ENV_HSS3_ID), 0);
+    int64_t before = stored_sqn(impi);
+    make_mar(&mar, "frank", MCX_CX_SCHEME_AKAV1, BURST_ITEMS);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (unsigned i = 0; i < BURST; i++)
+        assert_int_equal(mcx_cx_send_mar(&routes[i % 2], &mar, 30000, burst_answer, NULL, &err), 0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 60; /* hang guard only */
+    pthread_mutex_lock(&burst.mu);
+    while (burst.done < BURST)
+        if (pthread_cond_timedwait(&burst.cv, &burst.mu, &until) != 0)
+            break;
+    pthread_mutex_unlock(&burst.mu);
+    long us = elapsed_us(&start);
+    printf("# %d MARs x %d vectors over 2 HSS processes (%s): %ld us, %.0f MAR/s\n", BURST,
+           BURST_ITEMS, mcx_store_backend(env.store), us, BURST * 1e6 / (double)(us ? us : 1));
+    assert_int_equal(burst.done, BURST);
+    assert_int_equal(burst.answered, BURST);
+    assert_false(burst.bad_vector);
+    assert_int_equal(burst.sqn_count, BURST * BURST_ITEMS);
+    qsort(burst.sqns, burst.sqn_count, sizeof burst.sqns[0], compare_u64);
+    for (size_t i = 1; i < burst.sqn_count; i++)
+        assert_true(burst.sqns[i] != burst.sqns[i - 1]);
+    assert_int_equal(stored_sqn(impi) - before, BURST * BURST_ITEMS * MCX_STORE_SQN_STEP);
+    assert_true(env_log_wait(&env.hss3, "event=mar impi=frank@primary.mcx.lab"));
+    assert_int_equal(env_hss_stop(&env.hss3), 0);
 }
 
 /* ---------------------------------------------------------------- UAR / SAR / LIR ----- */
@@ -875,6 +970,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(mar_scheme_not_allowed),
         cmocka_unit_test(mar_identity_errors),
         cmocka_unit_test(mar_resync),
+        cmocka_unit_test(mar_concurrent_two_hss),
         cmocka_unit_test(uar_identity_errors),
         cmocka_unit_test(registration_cycle),
         cmocka_unit_test(missing_avp_mar),
