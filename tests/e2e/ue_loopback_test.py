@@ -15,6 +15,7 @@ import sys
 import tempfile
 import traceback
 
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ue_sip_responder import Responder, Subscriber  # noqa: E402
 
