@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -19,8 +20,10 @@
 
 enum core_state { CORE_NONE = 0, CORE_INITIALISED, CORE_RUNNING, CORE_STOPPED };
 
+/* core_lock serialises init/start/shutdown; core_state is also read without it (from
+ * freeDiameter threads, which shutdown joins while holding the lock). */
 static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
-static enum core_state core_state;
+static atomic_int core_state = CORE_NONE;
 static struct mcx_diameter_config core_cfg; /* copy kept for the peer validator */
 
 void mcx_diameter_config_defaults(struct mcx_diameter_config *cfg)
