@@ -28,6 +28,8 @@ import time
 
 CSCF, HSS, CTL, SCENARIO, WORK = sys.argv[1:6]
 USERS = int(sys.argv[6]) if len(sys.argv) > 6 else 100
+RATE = int(os.environ.get("MCX_SIPP_RATE", "50"))    # new users per second
+LIMIT = int(os.environ.get("MCX_SIPP_LIMIT", "20"))  # users in progress at once
 HSS_ADDR, CSCF_ADDR, UE_ADDR = "127.0.88.1", "127.0.88.2", "127.0.88.3"
 DOMAIN = "mcx.lab"
 DB = os.path.join(WORK, "hss.db")
@@ -169,8 +171,8 @@ def run_sipp(sip_port, csv_rows, calls, name):
         os.unlink(os.path.join(sdir, old))
     shutil.copy(SCENARIO, os.path.join(sdir, "register.xml"))
     cmd = ["sipp", f"{CSCF_ADDR}:{sip_port}", "-sf", "register.xml", "-inf", csv,
-           "-i", UE_ADDR, "-m", str(calls), "-r", "50", "-l", "20", "-auth_uri", DOMAIN,
-           "-trace_err", "-trace_logs", "-nostdin", "-timeout", "120s",
+           "-i", UE_ADDR, "-m", str(calls), "-r", str(RATE), "-l", str(LIMIT), "-auth_uri", DOMAIN,
+           "-trace_err", "-trace_logs", "-trace_msg", "-nostdin", "-timeout", "120s",
            "-timeout_error", "-max_recv_loops", "100"]
     res = subprocess.run(cmd, cwd=sdir, capture_output=True, text=True, timeout=300)
     ok = re.search(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", res.stdout)
@@ -180,13 +182,43 @@ def run_sipp(sip_port, csv_rows, calls, name):
         if log.endswith("_logs.log"):
             with open(os.path.join(sdir, log)) as f:
                 retries += sum(1 for line in f if "RETRY" in line)
+    messages = ""
+    for log in os.listdir(sdir):
+        if log.endswith("_messages.log"):
+            with open(os.path.join(sdir, log), errors="replace") as f:
+                messages += f.read()
     errors = ""
     for log in os.listdir(sdir):
         if log.endswith("_errors.log"):
             with open(os.path.join(sdir, log)) as f:
                 errors += f.read()[:2000]
     return (res.returncode, int(ok.group(1)) if ok else -1, int(bad.group(1)) if bad else -1,
-            retries, errors)
+            retries, errors, messages)
+
+
+def classify_answers(messages, creds):
+    """Pairs every AKA answer SIPp sent with the status it got and recomputes that RES: returns
+    counts of (status, RES has a 0x00 byte). SIPp 3.6.1 cuts a RES at its first 0x00 byte."""
+    pending = {}
+    counts = {}
+    for block in messages.split("-----------------------------------------------"):
+        cid = re.search(r"Call-ID: (\S+)", block)
+        if not cid:
+            continue
+        cid = cid.group(1)
+        auth = re.search(r'Authorization: Digest username="([^"@]+)@[^"]*".*?[ ,]nonce="([^"]+)"',
+                         block)
+        if auth and "REGISTER sip:" in block:
+            pending[cid] = (auth.group(1), auth.group(2))
+            continue
+        status = re.search(r"SIP/2.0 (\d{3})", block)
+        if status and cid in pending and status.group(1) in ("200", "403"):
+            user, nonce = pending.pop(cid)
+            k, op = creds[user]
+            res = milenage(k, op, base64.b64decode(nonce)[:16])["res"]
+            key = (status.group(1), 0 in res)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 # ---- the test UE: real RES/AUTS from mcx-ctl milenage ----
@@ -309,16 +341,25 @@ def main():
             k, op = creds[name]
             rows.append(f"{name};{DOMAIN};[authentication username={name}@{DOMAIN} "
                         f"aka_K={xnn(k)} aka_OP={xnn(op)} aka_AMF=\\x80\\x00]")
-        rc, ok, bad, retries, errors = run_sipp(sip_port, rows, USERS, "sipp_aka")
+        started = time.monotonic()
+        rc, ok, bad, retries, errors, messages = run_sipp(sip_port, rows, USERS, "sipp_aka")
+        took = time.monotonic() - started
         print(f"SIPp AKA: users={USERS} successful={ok} failed={bad} retries_after_403={retries} "
-              f"exit={rc}")
+              f"exit={rc} seconds={took:.2f} rate={RATE}/s limit={LIMIT}")
         if errors:
             print("SIPp errors:\n" + errors)
         check(rc == 0 and ok == USERS and bad == 0,
               f"SIPp registers and de-registers {USERS} AKA users (retries: {retries})")
+        counts = classify_answers(messages, creds)
+        print(f"SIPp AKA answers: 200 {counts.get(('200', False), 0)}, 403 with a 0x00 in RES "
+              f"{counts.get(('403', True), 0)}, 200 with a 0x00 in RES "
+              f"{counts.get(('200', True), 0)}, 403 without {counts.get(('403', False), 0)}")
+        check(counts.get(("200", True), 0) == 0 and counts.get(("403", False), 0) == 0 and
+              counts.get(("200", False), 0) >= 2 * USERS,
+              "every 403 answers a RES that SIPp truncated at a 0x00 byte, every 200 a whole RES")
 
         rows = [f"carol;{DOMAIN};[authentication username=carol@{DOMAIN} password=carol-lab-pw]"]
-        rc, ok, bad, retries, errors = run_sipp(sip_port, rows, 1, "sipp_md5")
+        rc, ok, bad, retries, errors, _ = run_sipp(sip_port, rows, 1, "sipp_md5")
         if errors:
             print("SIPp errors:\n" + errors)
         check(rc == 0 and ok == 1 and retries == 0, "SIPp registers an MD5 (SIP Digest) subscriber")
