@@ -130,15 +130,18 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
-void env_teardown(bool keep)
+int env_teardown(bool keep)
 {
+    int rc = 0;
     env_mongo_stop();
-    if (env.hss.pid > 0)
-        env_hss_stop(&env.hss);
-    if (env.hss2.pid > 0)
-        env_hss_stop(&env.hss2);
-    if (env.hss3.pid > 0)
-        env_hss_stop(&env.hss3);
+    struct env_hss *all[] = {&env.hss, &env.hss2, &env.hss3};
+    for (int i = 0; i < 3; i++) {
+        if (all[i]->pid > 0 && env_hss_stop(all[i]) != 0) {
+            fprintf(stderr, "env: %s did not exit cleanly\n", all[i]->identity);
+            rc = -1;
+        }
+    }
+    keep = keep || rc != 0;
     mcx_diameter_shutdown();
     mcx_store_close(env.store);
     env.store = NULL;
@@ -146,6 +149,7 @@ void env_teardown(bool keep)
         fprintf(stderr, "env: work directory kept: %s\n", env.dir);
     else if (env.dir[0])
         nftw(env.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return rc;
 }
 
 static int write_config(const struct env_hss *h, const char *path)

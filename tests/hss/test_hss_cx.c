@@ -980,6 +980,7 @@ int main(int argc, char **argv)
     if (only_test)
         cmocka_set_test_filter(only_test);
     int failed = cmocka_run_group_tests_name("hss_cx", tests, group_setup, NULL);
-    env_teardown(failed != 0);
+    if (env_teardown(failed != 0) != 0)
+        failed++;
     return failed ? 1 : 0;
 }
