@@ -1,0 +1,382 @@
+#!/usr/bin/env bash
+# mcx-lab: entrypoint of the mcx-migrate lab image (installed as /usr/local/bin/mcx-lab).
+#
+#   mcx-lab COMPONENT [ARGS...]   run one component in the foreground (exec):
+#                                 hss | mms | cscf | ue | ctl  (mcx-hss, mcx-mms, ...)
+#   mcx-lab all-in-one            the whole primary/partner lab on loopback, kept running
+#   mcx-lab demo                  all-in-one, one migrated registration (TS 23.280 10.1.6.2), stop
+#   mcx-lab self-test             versions + demo; exit 0 when the migrated UE got its 200 OK
+#   mcx-lab provision             provision subscribers and bindings (MCX_*_DB, see below)
+#   mcx-lab health [tcp|udp PORT]...  exit 0 when every PORT is bound (all-in-one: all of them)
+#   mcx-lab versions              each binary's version
+#
+# Without arguments the command comes from MCX_COMPONENT (default: all-in-one).
+# Environment: MCX_CONFIG_DIR (/etc/mcx), MCX_STATE_DIR (/var/lib/mcx), MCX_RUN_DIR (/run/mcx),
+# MCX_LOG_DIR (/var/log/mcx), MCX_BIN_DIR (binaries; default: PATH), MCX_SIP_ADDRESS (all-in-one:
+# the partner CSCF's SIP address; "auto" = the container's own, to reach it through a published
+# port),
+# MCX_PRIMARY_DB / MCX_PARTNER_HSS_DB / MCX_PARTNER_MMS_DB and MCX_PRIMARY_MMS_URL (provision).
+set -euo pipefail
+
+CONFIG_DIR="${MCX_CONFIG_DIR:-/etc/mcx}"
+STATE_DIR="${MCX_STATE_DIR:-/var/lib/mcx}"
+RUN_DIR="${MCX_RUN_DIR:-/run/mcx}"
+LOG_DIR="${MCX_LOG_DIR:-/var/log/mcx}"
+BIN_DIR="${MCX_BIN_DIR:-}"
+START_TIMEOUT="${MCX_START_TIMEOUT:-30}" # seconds to wait for one daemon's listeners
+
+# The lab's users (3GPP TS 35.208 test set 1 keys: public test values, lab only).
+LAB_K=465b5ce8b199b49faa5f0a2ee238a6bc
+LAB_OP=cdc202d5123e20f62b6d676ac72cb318
+ALICE_PRIMARY=alice@primary.mcx.lab   # primary identity of the migrated user
+ALICE_PARTNER=alice@mig.partner.mcx.lab # her partner identity (the binding)
+BOB_PRIMARY=bob@primary.mcx.lab       # a primary user registering at home
+CAROL_PARTNER=carol@partner.mcx.lab   # a partner-local user (MD5 digest, for pjsua)
+CAROL_PASSWORD=carol-lab-password
+
+say() { printf 'mcx-lab: %s\n' "$*" >&2; }
+die() {
+    printf 'mcx-lab: error: %s\n' "$*" >&2
+    exit 1
+}
+
+# bin NAME: path of an mcx binary.
+bin() {
+    if [ -n "$BIN_DIR" ]; then printf '%s/%s' "$BIN_DIR" "$1"; else command -v "$1" || printf '%s' "$1"; fi
+}
+
+cmd_versions() {
+    local name status=0
+    for name in mcx-hss mcx-mms mcx-cscf mcx-ue mcx-ctl; do
+        if "$(bin "$name")" --version 2>/dev/null; then
+            continue
+        fi
+        # no --version (yet): --help proves the binary and its libraries load
+        if "$(bin "$name")" --help >/dev/null 2>&1; then
+            echo "$name (no --version option; --help ok)"
+        else
+            echo "$name: does not run" >&2
+            status=1
+        fi
+    done
+    return $status
+}
+
+# port_bound PROTO [IPV4:]PORT: whether a socket is bound to PORT (on that IPv4 address, when
+# given; tcp: listening) in this network namespace, read from /proc/net (the slim image has no
+# iproute2).
+port_bound() {
+    local proto="$1" where="$2" files addr="" port
+    case "$proto" in
+    tcp) files="/proc/net/tcp /proc/net/tcp6" ;;
+    udp) files="/proc/net/udp /proc/net/udp6" ;;
+    *) return 2 ;;
+    esac
+    port="${where##*:}"
+    [ "$port" != "$where" ] && addr="${where%:*}"
+    # shellcheck disable=SC2086
+    cat $files 2>/dev/null | awk -v want="$(printf '%04X' "$port")" -v proto="$proto" -v addr="$addr" '
+        BEGIN {
+            hex = ""
+            if (addr != "") {  # /proc/net shows IPv4 addresses as little-endian hex
+                split(addr, o, ".")
+                hex = sprintf("%02X%02X%02X%02X", o[4], o[3], o[2], o[1])
+            }
+        }
+        $2 ~ /:/ {
+            split($2, local, ":")
+            if (toupper(local[2]) != want || (proto == "tcp" && $4 != "0A")) next
+            if (hex == "" || toupper(local[1]) == hex || local[1] ~ /^0+$/) found = 1
+        }
+        END { exit found ? 0 : 1 }'
+}
+
+# The all-in-one listeners (DESIGN.md section 5): PROTO:[ADDRESS:]PORT of every daemon.
+AIO_PORTS="tcp:3868 tcp:3869 tcp:3870 tcp:3871 tcp:3872 tcp:3873 tcp:7300 udp:127.0.10.1:5060 \
+udp:127.0.20.1:5060"
+
+cmd_health() {
+    local specs=("$@") spec
+    [ ${#specs[@]} -gt 0 ] || read -r -a specs <<<"$AIO_PORTS"
+    while [ ${#specs[@]} -gt 0 ]; do
+        spec="${specs[0]}"
+        if [ "$spec" = tcp ] || [ "$spec" = udp ]; then
+            [ ${#specs[@]} -ge 2 ] || die "health: $spec needs a PORT"
+            port_bound "$spec" "${specs[1]}" || { say "health: $spec port ${specs[1]} not bound"; return 1; }
+            specs=("${specs[@]:2}")
+        else
+            port_bound "${spec%%:*}" "${spec#*:}" || { say "health: $spec not bound"; return 1; }
+            specs=("${specs[@]:1}")
+        fi
+    done
+}
+
+# ctl DB ARGS...: mcx-ctl against one database.
+ctl() {
+    local db="$1"
+    shift
+    "$(bin mcx-ctl)" --db "$db" "$@"
+}
+
+# ensure_subscriber DB IMPI ARGS...: adds the subscriber unless it is already there (re-runs).
+ensure_subscriber() {
+    local db="$1" impi="$2"
+    shift 2
+    if ctl "$db" subscriber show --impi "$impi" >/dev/null 2>&1; then
+        say "provision: subscriber $impi already in $db"
+        return 0
+    fi
+    ctl "$db" subscriber add --impi "$impi" "$@" >/dev/null
+    say "provision: subscriber $impi added to $db"
+}
+
+# ensure_binding DB PARTNER-IMPI ARGS...: adds the migration binding unless it is there.
+ensure_binding() {
+    local db="$1" impi="$2"
+    shift 2
+    if ctl "$db" binding show --partner-impi "$impi" >/dev/null 2>&1; then
+        say "provision: binding $impi already in $db"
+        return 0
+    fi
+    ctl "$db" binding add --partner-impi "$impi" "$@" >/dev/null
+    say "provision: binding $impi added to $db"
+}
+
+# Provisions the lab's users: primary subscribers (alice may migrate to partner.mcx.lab), the
+# partner MMS's binding for alice, and the partner HSS's local user carol.
+cmd_provision() {
+    local primary_db="${MCX_PRIMARY_DB:-sqlite:$STATE_DIR/primary.db}"
+    local partner_hss_db="${MCX_PARTNER_HSS_DB:-sqlite:$STATE_DIR/partner-hss.db}"
+    local partner_mms_db="${MCX_PARTNER_MMS_DB:-sqlite:$STATE_DIR/partner-mms.db}"
+    local primary_mms="${MCX_PRIMARY_MMS_URL:-tcp://127.0.10.1:7300}"
+    mkdir -p "$STATE_DIR"
+    ensure_subscriber "$primary_db" "$ALICE_PRIMARY" --impu "sip:$ALICE_PRIMARY" \
+        --k "$LAB_K" --op "$LAB_OP" --scheme Digest-AKAv1-MD5 --scheme Digest-AKAv2-MD5 \
+        --allow-partner partner.mcx.lab
+    ensure_subscriber "$primary_db" "$BOB_PRIMARY" --impu "sip:$BOB_PRIMARY" \
+        --k "$LAB_K" --op "$LAB_OP"
+    ensure_binding "$partner_mms_db" "$ALICE_PARTNER" --partner-impu "sip:$ALICE_PARTNER" \
+        --primary-impi "$ALICE_PRIMARY" --primary-impu "sip:$ALICE_PRIMARY" \
+        --primary-system primary.mcx.lab --primary-mms "$primary_mms"
+    ensure_subscriber "$partner_hss_db" "$CAROL_PARTNER" --impu "sip:$CAROL_PARTNER" \
+        --k "$LAB_K" --op "$LAB_OP" --scheme Digest-AKAv1-MD5 --scheme "SIP Digest" \
+        --password "$CAROL_PASSWORD"
+}
+
+# ---- all-in-one: the whole topology in this container, on loopback ----
+
+STARTED_PIDS=()
+STARTED_NAMES=()
+
+# start_daemon NAME PORTS BINARY ARGS...: starts one daemon in the background (log in
+# LOG_DIR/NAME.log) and waits until its PORTS (proto:port ...) are bound.
+start_daemon() {
+    local name="$1" ports="$2" binary="$3"
+    shift 3
+    local log="$LOG_DIR/$name.log"
+    "$(bin "$binary")" "$@" >"$log" 2>&1 &
+    local pid=$!
+    STARTED_PIDS+=("$pid")
+    STARTED_NAMES+=("$name")
+    local waited=0 spec ready
+    while :; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            say "$name exited during start-up; last log lines:"
+            tail -n 20 "$log" >&2
+            return 1
+        fi
+        ready=1
+        for spec in $ports; do
+            port_bound "${spec%%:*}" "${spec#*:}" || ready=0
+        done
+        [ $ready = 1 ] && break
+        if [ $waited -ge $((START_TIMEOUT * 10)) ]; then
+            say "$name: listeners $ports not up after ${START_TIMEOUT}s; last log lines:"
+            tail -n 20 "$log" >&2
+            return 1
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    say "started $name (pid $pid, $ports)"
+}
+
+# Stops exactly the daemons start_daemon started, newest first.
+stop_all() {
+    local i pid
+    for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+        pid="${STARTED_PIDS[$i]}"
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+        pid="${STARTED_PIDS[$i]}"
+        wait "$pid" 2>/dev/null || true
+    done
+    STARTED_PIDS=()
+    STARTED_NAMES=()
+}
+
+# Copies the all-in-one configuration into RUN_DIR, applying MCX_SIP_ADDRESS.
+prepare_config() {
+    local src="$CONFIG_DIR/all-in-one" dst="$RUN_DIR/config"
+    [ -d "$src" ] || die "no configuration in $src"
+    mkdir -p "$dst" "$STATE_DIR" "$LOG_DIR"
+    local file
+    for file in "$src"/*.yaml; do
+        sed -e "s#/var/lib/mcx#$STATE_DIR#g" -e "s#/run/mcx#$RUN_DIR#g" "$file" >"$dst/${file##*/}"
+    done
+    if [ "${MCX_SIP_ADDRESS:-}" = auto ]; then
+        MCX_SIP_ADDRESS="$(hostname -I | awk '{ print $1 }')"
+        [ -n "$MCX_SIP_ADDRESS" ] || die "MCX_SIP_ADDRESS=auto: this container has no address"
+    fi
+    if [ -n "${MCX_SIP_ADDRESS:-}" ]; then
+        sed -i "s/^  address: 127.0.20.1\$/  address: $MCX_SIP_ADDRESS/" "$dst/partner-cscf.yaml"
+        # only the sip: section's address: the diameter address stays on loopback
+        awk '/^diameter:/ { d = 1 } d && /^  address:/ { $0 = "  address: 127.0.20.1" } { print }' \
+            "$dst/partner-cscf.yaml" >"$dst/partner-cscf.yaml.tmp"
+        mv "$dst/partner-cscf.yaml.tmp" "$dst/partner-cscf.yaml"
+    fi
+}
+
+# Starts the six daemons of the two systems (DESIGN.md section 5 addresses and ports).
+start_lab() {
+    local cfg="$RUN_DIR/config"
+    prepare_config
+    cmd_provision
+    trap 'stop_all; exit 143' TERM
+    trap 'stop_all; exit 130' INT
+    start_daemon primary-hss "tcp:3868" mcx-hss --config "$cfg/primary-hss.yaml" &&
+        start_daemon partner-hss "tcp:3869" mcx-hss --config "$cfg/partner-hss.yaml" &&
+        start_daemon primary-mms "tcp:3873 tcp:7300" mcx-mms --role primary \
+            --config "$cfg/primary-mms.yaml" &&
+        start_daemon partner-mms "tcp:3870" mcx-mms --role partner --config "$cfg/partner-mms.yaml" &&
+        start_daemon primary-cscf "tcp:3871 udp:127.0.10.1:5060" mcx-cscf --config "$cfg/primary-cscf.yaml" &&
+        start_daemon partner-cscf "tcp:3872 udp:${MCX_SIP_ADDRESS:-127.0.20.1}:5060" mcx-cscf --config "$cfg/partner-cscf.yaml" ||
+        {
+            stop_all
+            return 1
+        }
+    say "lab up: primary 127.0.10.1 (HSS 3868, MMS 3873 + link 7300, CSCF 5060), partner" \
+        "${MCX_SIP_ADDRESS:-127.0.20.1}:5060 (CSCF), logs in $LOG_DIR"
+}
+
+# register_migrated: mcx-ue registers alice with her partner identity at the partner CSCF.
+register_migrated() {
+    say "UE: REGISTER $ALICE_PARTNER at the partner CSCF (credentials held by the primary HSS)"
+    "$(bin mcx-ue)" register --config "$RUN_DIR/config/ue.yaml" --verbose
+}
+
+# ue_register ARGS...: one more registration with the lab UE's local address and state.
+ue_register() {
+    "$(bin mcx-ue)" register --local 127.0.30.1 --t1-ms 500 "$@"
+}
+
+# check_log NAME PATTERN WHAT: the daemon's log has a line matching PATTERN (an ERE).
+check_log() {
+    if grep -Eq "$2" "$LOG_DIR/$1.log"; then
+        say "ok: $3"
+        return 0
+    fi
+    say "missing in $1.log: $3"
+    return 1
+}
+
+# The TS 23.280 10.1.6.2 trace of alice's registration: the log lines naming her, by time.
+print_trace() {
+    say "trace (steps 2-14, from the daemons' logs):"
+    grep -h -E "alice@" "$LOG_DIR"/*.log | sort | cut -c1-220 >&2 || true
+}
+
+# demo_checks: the migrated registration and what must have happened on the way; then a home
+# registration in the primary system (bob, AKA) and a local one in the partner (carol, MD5).
+demo_checks() {
+    register_migrated || return 1
+    check_log partner-mms "event=mar .*impi=$ALICE_PARTNER.*primary_impi=$ALICE_PRIMARY" \
+        "partner MMS mapped $ALICE_PARTNER to $ALICE_PRIMARY (steps 3-4)" || return 1
+    check_log primary-mms "event=link_request .*origin=partner.mcx.lab impi=$ALICE_PRIMARY.*result=SUCCESS" \
+        "primary MMS served the partner's GetSipAuthInfo request (steps 5, 8)" || return 1
+    check_log primary-hss "event=mar impi=$ALICE_PRIMARY .*result=2001" \
+        "primary HSS issued the vectors (steps 6-7)" || return 1
+    check_log partner-cscf "event=register_ok .*impi=$ALICE_PARTNER" \
+        "partner CSCF registered the migrated UE (steps 12-14)" || return 1
+    print_trace
+    say "UE: REGISTER $BOB_PRIMARY at the primary CSCF (home registration, AKA)"
+    ue_register --impi "$BOB_PRIMARY" --k "$LAB_K" --op "$LAB_OP" --server 127.0.10.1:5060 \
+        --state "$STATE_DIR/ue-bob.state" || return 1
+    say "UE: REGISTER $CAROL_PARTNER at the partner CSCF (local user, MD5 digest)"
+    ue_register --impi "$CAROL_PARTNER" --k "$LAB_K" --op "$LAB_OP" --algorithm MD5 \
+        --password "$CAROL_PASSWORD" --server 127.0.20.1:5060 \
+        --state "$STATE_DIR/ue-carol.state" || return 1
+}
+
+cmd_all_in_one() {
+    start_lab
+    say "running; stop with SIGTERM (docker stop)"
+    tail -n +1 -F "$LOG_DIR"/*.log &
+    local tail_pid=$!
+    # wait returns when a daemon exits or a signal arrives
+    wait -n "${STARTED_PIDS[@]}" || true
+    say "a daemon exited; stopping the lab"
+    kill "$tail_pid" 2>/dev/null || true
+    stop_all
+    return 1
+}
+
+# demo: the lab's end-to-end migrated registration, then everything stops. Exit 0 on 200 OK.
+cmd_demo() {
+    start_lab
+    local status=0
+    demo_checks || status=$?
+    if [ $status -eq 0 ]; then
+        say "PASS: $ALICE_PARTNER registered in the partner system with vectors from the primary HSS"
+    else
+        say "FAIL (status $status); daemon logs follow"
+        local name
+        for name in "${STARTED_NAMES[@]}"; do
+            echo "--- $name" >&2
+            tail -n 15 "$LOG_DIR/$name.log" >&2
+        done
+    fi
+    stop_all
+    return $status
+}
+
+# The image's self-test: what docker/check runs inside the image's root file system.
+SELF_TEST_E2E=1 # 1: the end-to-end migrated registration (demo) is part of the self-test
+
+cmd_self_test() {
+    say "self-test: binaries"
+    cmd_versions
+    if [ "$SELF_TEST_E2E" = 1 ]; then
+        say "self-test: end-to-end migrated registration (embedded SQLite store)"
+        cmd_demo
+    fi
+    say "self-test: passed"
+}
+
+run_component() {
+    local component="$1"
+    shift
+    case "$component" in
+    hss | mms | cscf | ue | ctl) exec "$(bin "mcx-$component")" "$@" ;;
+    mcx-hss | mcx-mms | mcx-cscf | mcx-ue | mcx-ctl) exec "$(bin "$component")" "$@" ;;
+    esac
+    return 2
+}
+
+main() {
+    local cmd="${1:-${MCX_COMPONENT:-all-in-one}}"
+    [ $# -gt 0 ] && shift
+    case "$cmd" in
+    all-in-one) cmd_all_in_one ;;
+    demo) cmd_demo ;;
+    self-test) cmd_self_test ;;
+    provision) cmd_provision ;;
+    health) cmd_health "$@" ;;
+    versions) cmd_versions ;;
+    help | -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) run_component "$cmd" "$@" || die "unknown command '$cmd' (mcx-lab help)" ;;
+    esac
+}
+
+main "$@"
