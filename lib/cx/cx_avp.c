@@ -388,3 +388,21 @@ int cx_add_capabilities(msg_or_avp *parent, const struct mcx_cx_server_capabilit
             return -1;
     return 0;
 }
+
+void cx_scan_identities(msg_or_avp *msg, char *user_name, char *public_identity)
+{
+    user_name[0] = public_identity[0] = '\0';
+    for (struct avp *a = cx_first(msg); a; a = cx_next(a)) {
+        struct avp_hdr *h;
+        struct cx_avp_id id;
+        if (cx_header(a, &h, &id, NULL) != 0)
+            return;
+        if (cx_is(&id, AVP_USER_NAME, 0) && !user_name[0]) {
+            if (cx_get_str(h, user_name, MCX_CX_IDENTITY_MAX, NULL) != 0)
+                user_name[0] = '\0';
+        } else if (cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP) && !public_identity[0]) {
+            if (cx_get_str(h, public_identity, MCX_CX_IDENTITY_MAX, NULL) != 0)
+                public_identity[0] = '\0';
+        }
+    }
+}

@@ -85,6 +85,15 @@ int cx_get_capabilities(struct avp *group, struct mcx_cx_server_capabilities *ca
 int cx_add_capabilities(msg_or_avp *parent, const struct mcx_cx_server_capabilities *caps,
                         struct mcx_cx_error *err);
 
+/* Best-effort User-Name and first Public-Identity of a message (each MCX_CX_IDENTITY_MAX
+ * bytes; "" when absent or unreadable), for echoing in answers. */
+void cx_scan_identities(msg_or_avp *msg, char *user_name, char *public_identity);
+
+/* Makes the error answers freeDiameter builds itself for Cx requests that fail dictionary
+ * parsing (e.g. 5005 for a missing mandatory AVP) echo the request's User-Name and
+ * Public-Identity too. Call once after the core is initialised. Returns 0, or -1. */
+int cx_error_echo_install(void);
+
 /* Sets err to 5005 for a missing mandatory AVP and returns -1. */
 int cx_missing(struct mcx_cx_error *err, uint32_t code, uint32_t vendor, const char *name);
 

@@ -38,25 +38,6 @@ union request {
     struct mcx_cx_mar mar;
 };
 
-/* Best-effort User-Name / first Public-Identity of a request, for echoing in error answers. */
-static void scan_identities(struct msg *req, char *user_name, char *public_identity)
-{
-    user_name[0] = public_identity[0] = '\0';
-    for (struct avp *a = cx_first(req); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, NULL) != 0)
-            return;
-        if (cx_is(&id, AVP_USER_NAME, 0) && !user_name[0]) {
-            if (cx_get_str(h, user_name, MCX_CX_IDENTITY_MAX, NULL) != 0)
-                user_name[0] = '\0';
-        } else if (cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP) && !public_identity[0]) {
-            if (cx_get_str(h, public_identity, MCX_CX_IDENTITY_MAX, NULL) != 0)
-                public_identity[0] = '\0';
-        }
-    }
-}
-
 /* Parses req as the slot's command into r. */
 static int parse_request(const struct handler_slot *s, struct msg *req, union request *r,
                          struct mcx_cx_error *err)
@@ -150,7 +131,7 @@ static int on_request(struct msg **msg, struct avp *avp, struct session *sess, v
         free(txn);
         return ENOMEM; /* freeDiameter answers DIAMETER_UNABLE_TO_COMPLY */
     }
-    scan_identities(*msg, txn->user_name, txn->public_identity);
+    cx_scan_identities(*msg, txn->user_name, txn->public_identity);
     if (parse_request(s, *msg, r, &err) != 0) {
         struct mcx_cx_result result;
         MCX_WARN("cx_bad_request", "cmd=%u result=%u avp=%u vendor=%u reason=\"%s\"", s->command,

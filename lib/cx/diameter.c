@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "cx/cx_avp.h"
 #include "cx/cx_dict.h"
 #include "cx/diameter_internal.h"
 
@@ -190,6 +191,10 @@ int mcx_diameter_init(const struct mcx_diameter_config *cfg, char *err, size_t e
     fd_g_config->cnf_flags.no_fwd = 1; /* we are an end node, never a relay */
     if (mcx_cx_dict_init() != 0) {
         snprintf(err, err_len, "cannot register the Cx dictionary");
+        goto out;
+    }
+    if (cx_error_echo_install() != 0) {
+        snprintf(err, err_len, "cannot install the Cx error-answer hook");
         goto out;
     }
     if (fd_disp_app_support(mcx_cx_dict.app, mcx_cx_dict.vendor, 1, 0) != 0) {

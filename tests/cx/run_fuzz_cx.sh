@@ -20,7 +20,7 @@ lib="$src/lib"
 "$CLANG" -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -I"$lib" \
   "$src/tests/cx/fuzz_cx_parse.c" \
-  "$lib/cx/cx_avp.c" "$lib/cx/cx_common.c" "$lib/cx/cx_dict.c" "$lib/cx/cx_mar.c" \
+  "$lib/cx/cx_avp.c" "$lib/cx/cx_common.c" "$lib/cx/cx_dict.c" "$lib/cx/cx_error_echo.c" "$lib/cx/cx_mar.c" \
   "$lib/cx/cx_uar.c" "$lib/cx/cx_sar.c" "$lib/cx/cx_lir.c" "$lib/cx/diameter.c" \
   "$lib/cx/diameter_conf.c" "$lib/cx/diameter_log.c" "$lib/cx/diameter_tls.c" \
   "$lib/core/log.c" \

@@ -545,6 +545,7 @@ static void mar_missing_avp_answered_5005(void **state)
     assert_int_equal(w.maa.result.failed_avp_code, 601);
     assert_int_equal(w.maa.result.failed_avp_vendor, 10415);
     assert_int_equal(w.maa.item_count, 0);
+    assert_string_equal(w.maa.user_name, "alice@test.lab"); /* echoed for Kamailio */
 }
 
 /* The connection to the server uses TLS exactly when configured. */
