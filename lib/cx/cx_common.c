@@ -41,6 +41,49 @@ bool mcx_cx_result_is_success(const struct mcx_cx_result *r)
     return code >= 2000 && code < 3000;
 }
 
+struct code_name {
+    uint32_t code;
+    const char *name;
+};
+
+static const struct code_name base_names[] = {
+    {2001, "DIAMETER_SUCCESS"},           {3001, "DIAMETER_COMMAND_UNSUPPORTED"},
+    {3002, "DIAMETER_UNABLE_TO_DELIVER"}, {3003, "DIAMETER_REALM_NOT_SERVED"},
+    {3004, "DIAMETER_TOO_BUSY"},          {3007, "DIAMETER_APPLICATION_UNSUPPORTED"},
+    {3010, "DIAMETER_UNKNOWN_PEER"},      {4001, "DIAMETER_AUTHENTICATION_REJECTED"},
+    {5001, "DIAMETER_AVP_UNSUPPORTED"},   {5003, "DIAMETER_AUTHORIZATION_REJECTED"},
+    {5004, "DIAMETER_INVALID_AVP_VALUE"}, {5005, "DIAMETER_MISSING_AVP"},
+    {5012, "DIAMETER_UNABLE_TO_COMPLY"},  {5014, "DIAMETER_INVALID_AVP_LENGTH"},
+};
+
+static const struct code_name experimental_names[] = {
+    {2001, "DIAMETER_FIRST_REGISTRATION"},
+    {2002, "DIAMETER_SUBSEQUENT_REGISTRATION"},
+    {2003, "DIAMETER_UNREGISTERED_SERVICE"},
+    {2004, "DIAMETER_SUCCESS_SERVER_NAME_NOT_STORED"},
+    {5001, "DIAMETER_ERROR_USER_UNKNOWN"},
+    {5002, "DIAMETER_ERROR_IDENTITIES_DONT_MATCH"},
+    {5003, "DIAMETER_ERROR_IDENTITY_NOT_REGISTERED"},
+    {5004, "DIAMETER_ERROR_ROAMING_NOT_ALLOWED"},
+    {5005, "DIAMETER_ERROR_IDENTITY_ALREADY_REGISTERED"},
+    {5006, "DIAMETER_ERROR_AUTH_SCHEME_NOT_SUPPORTED"},
+    {5007, "DIAMETER_ERROR_IN_ASSIGNMENT_TYPE"},
+    {5008, "DIAMETER_ERROR_TOO_MUCH_DATA"},
+    {5009, "DIAMETER_ERROR_NOT_SUPPORTED_USER_DATA"},
+};
+
+const char *mcx_cx_result_name(const struct mcx_cx_result *r)
+{
+    const struct code_name *table = r->experimental_code ? experimental_names : base_names;
+    size_t n = r->experimental_code ? sizeof experimental_names / sizeof experimental_names[0]
+                                    : sizeof base_names / sizeof base_names[0];
+    uint32_t code = mcx_cx_result_code(r);
+    for (size_t i = 0; i < n; i++)
+        if (table[i].code == code)
+            return table[i].name;
+    return "UNKNOWN";
+}
+
 int mcx_cx_message_to_buffer(struct msg *msg, uint8_t **buf, size_t *len)
 {
     *buf = NULL;

@@ -137,6 +137,11 @@ bool mcx_cx_result_is_success(const struct mcx_cx_result *r);
 /* The effective code: experimental_code when set, else result_code. */
 uint32_t mcx_cx_result_code(const struct mcx_cx_result *r);
 
+/* Name of r's effective code for logs, e.g. "DIAMETER_SUCCESS",
+ * "DIAMETER_ERROR_USER_UNKNOWN" (experimental codes are the 3GPP ones), "UNKNOWN" otherwise.
+ * Static storage. */
+const char *mcx_cx_result_name(const struct mcx_cx_result *r);
+
 /* Serialises msg into a malloc'd buffer (*buf, *len; the caller frees *buf).
  * Returns 0, or -1 on an incomplete message. */
 int mcx_cx_message_to_buffer(struct msg *msg, uint8_t **buf, size_t *len);

@@ -180,6 +180,7 @@ static void maa_experimental_error(void **state)
     assert_int_equal(out.result.result_code, 0);
     assert_int_equal(out.result.experimental_code, MCX_CX_ERROR_USER_UNKNOWN);
     assert_int_equal(mcx_cx_result_code(&out.result), 5001);
+    assert_string_equal(mcx_cx_result_name(&out.result), "DIAMETER_ERROR_USER_UNKNOWN");
     assert_false(mcx_cx_result_is_success(&out.result));
     assert_string_equal(out.user_name, "alice@primary.mcx.lab");
     assert_string_equal(out.public_identity, "sip:alice@primary.mcx.lab");
@@ -203,6 +204,7 @@ static void answer_failed_avp(void **state)
     msg = wire_roundtrip(msg);
     assert_int_equal(mcx_cx_maa_parse(msg, &out, &err), 0);
     assert_int_equal(out.result.result_code, MCX_DIAMETER_MISSING_AVP);
+    assert_string_equal(mcx_cx_result_name(&out.result), "DIAMETER_MISSING_AVP");
     assert_int_equal(out.result.failed_avp_code, 601);
     assert_int_equal(out.result.failed_avp_vendor, 10415);
     assert_string_equal(out.result.error_message, "missing mandatory AVP Public-Identity");
