@@ -36,8 +36,8 @@ void hss_lir_handle(void *ctx, struct mcx_cx_txn *txn, const struct mcx_cx_lir *
     answer_lir(hss, req, &lia);
     uint32_t code = mcx_cx_result_code(&lia.result);
     int sent = mcx_cx_answer_lia(txn, &lia);
-    MCX_INFO("lir", "impu=%s impi=%s server_name=%s result=%u%s latency_us=%llu",
+    MCX_INFO("lir", "impu=%s impi=%s server_name=%s result=%u result_name=%s%s latency_us=%llu",
              req->public_identity, lia.user_name[0] ? lia.user_name : "-",
-             lia.server_name[0] ? lia.server_name : "-", code, sent == 0 ? "" : " answer=failed",
-             (unsigned long long)(hss_now_us() - start));
+             lia.server_name[0] ? lia.server_name : "-", code, mcx_cx_result_name(&lia.result),
+             sent == 0 ? "" : " answer=failed", (unsigned long long)(hss_now_us() - start));
 }

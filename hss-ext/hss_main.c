@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: mcx-hss --config FILE [--pidfile FILE]\n"
+    fprintf(out, "usage: mcx-hss --config FILE [--pidfile FILE] [--check-config]\n"
                  "       mcx-hss --help | --version\n"
                  "\n"
                  "The SIP database (HSS) of mcx-migrate: a Cx server (UAR, MAR, SAR, LIR) on\n"
@@ -33,6 +34,7 @@ static void usage(FILE *out)
                  "  -c, --config FILE   YAML configuration (sections hss: and diameter:)\n"
                  "  -p, --pidfile FILE  write the process id here once ready (overrides\n"
                  "                      hss.pidfile); removed on exit\n"
+                 "  -t, --check-config  load and check the configuration, then exit\n"
                  "  -h, --help          this text\n"
                  "  -V, --version       the version\n"
                  "\n"
@@ -125,14 +127,14 @@ out:
 
 int main(int argc, char **argv)
 {
-    static const struct option options[] = {{"config", required_argument, NULL, 'c'},
-                                            {"pidfile", required_argument, NULL, 'p'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {"version", no_argument, NULL, 'V'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'}, {"pidfile", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {"check-config", no_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *pidfile = NULL;
+    bool check_only = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "c:p:hV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:p:hVt", options, NULL)) != -1) {
         switch (opt) {
         case 'c':
             config_path = optarg;
@@ -146,6 +148,9 @@ int main(int argc, char **argv)
         case 'V':
             printf("mcx-hss %s\n", MCX_VERSION);
             return 0;
+        case 't':
+            check_only = true;
+            break;
         default:
             usage(stderr);
             return 2;
@@ -169,6 +174,11 @@ int main(int argc, char **argv)
         (size_t)snprintf(cfg.pidfile, sizeof cfg.pidfile, "%s", pidfile) >= sizeof cfg.pidfile) {
         fprintf(stderr, "mcx-hss: --pidfile path is too long\n");
         return 2;
+    }
+    if (check_only) {
+        printf("mcx-hss: %s: configuration OK (identity %s, %s:%u)\n", config_path,
+               cfg.diameter.identity, cfg.diameter.listen_address, cfg.diameter.listen_port);
+        return 0;
     }
     mcx_log_init("mcx-hss", cfg.log_level, NULL);
 

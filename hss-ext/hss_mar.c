@@ -223,10 +223,11 @@ void hss_mar_handle(void *ctx, struct mcx_cx_txn *txn, const struct mcx_cx_mar *
     int sent = mcx_cx_answer_maa(txn, &maa);
     explicit_bzero(maa.items, sizeof maa.items);
     MCX_INFO("mar",
-             "impi=%s impu=%s scheme=\"%s\" requested=%u items=%zu resync=%d result=%u%s%s%s "
+             "impi=%s impu=%s scheme=\"%s\" requested=%u items=%zu resync=%d result=%u "
+             "result_name=%s%s%s%s "
              "latency_us=%llu",
              req->user_name, req->public_identity, outcome.scheme, req->number_auth_items, items,
-             outcome.resync ? 1 : 0, code, outcome.reason ? " reason=" : "",
-             outcome.reason ? outcome.reason : "", sent == 0 ? "" : " answer=failed",
-             (unsigned long long)(hss_now_us() - start));
+             outcome.resync ? 1 : 0, code, mcx_cx_result_name(&maa.result),
+             outcome.reason ? " reason=" : "", outcome.reason ? outcome.reason : "",
+             sent == 0 ? "" : " answer=failed", (unsigned long long)(hss_now_us() - start));
 }

@@ -148,12 +148,14 @@ void hss_sar_handle(void *ctx, struct mcx_cx_txn *txn, const struct mcx_cx_sar *
     uint32_t code = mcx_cx_result_code(&saa->result);
     size_t user_data_len = saa->user_data_len;
     int sent = mcx_cx_answer_saa(txn, saa);
-    MCX_INFO("sar",
-             "impi=%s impu=%s type=%u server_name=%s user_data_bytes=%zu result=%u%s "
-             "latency_us=%llu",
-             req->user_name[0] ? req->user_name : "-",
-             saa->public_identity[0] ? saa->public_identity : "-", req->assignment_type,
-             req->server_name[0] ? req->server_name : "-", user_data_len, code,
-             sent == 0 ? "" : " answer=failed", (unsigned long long)(hss_now_us() - start));
+    MCX_INFO(
+        "sar",
+        "impi=%s impu=%s type=%u server_name=%s user_data_bytes=%zu result=%u result_name=%s%s "
+        "latency_us=%llu",
+        req->user_name[0] ? req->user_name : "-",
+        saa->public_identity[0] ? saa->public_identity : "-", req->assignment_type,
+        req->server_name[0] ? req->server_name : "-", user_data_len, code,
+        mcx_cx_result_name(&saa->result), sent == 0 ? "" : " answer=failed",
+        (unsigned long long)(hss_now_us() - start));
     free(saa);
 }

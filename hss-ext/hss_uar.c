@@ -42,8 +42,9 @@ void hss_uar_handle(void *ctx, struct mcx_cx_txn *txn, const struct mcx_cx_uar *
     answer_uar(hss, req, &uaa);
     uint32_t code = mcx_cx_result_code(&uaa.result);
     int sent = mcx_cx_answer_uaa(txn, &uaa);
-    MCX_INFO("uar", "impi=%s impu=%s type=%u server_name=%s result=%u%s latency_us=%llu",
+    MCX_INFO("uar",
+             "impi=%s impu=%s type=%u server_name=%s result=%u result_name=%s%s latency_us=%llu",
              req->user_name, req->public_identity, req->authorization_type,
-             uaa.server_name[0] ? uaa.server_name : "-", code, sent == 0 ? "" : " answer=failed",
-             (unsigned long long)(hss_now_us() - start));
+             uaa.server_name[0] ? uaa.server_name : "-", code, mcx_cx_result_name(&uaa.result),
+             sent == 0 ? "" : " answer=failed", (unsigned long long)(hss_now_us() - start));
 }

@@ -89,6 +89,17 @@ class HssCli(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertIn('--config FILE', r.stdout)
 
+    def test_check_config_and_lab_example(self):
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'hss-ext',
+                               'mcx-hss.yaml')
+        r = self.run_hss('--config', example, '--check-config')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('identity hss.primary.mcx.lab, 127.0.10.1:3868', r.stdout)
+        # Defaults: the lab's primary HSS.
+        r = self.run_hss('--config', self.write('min.yaml', 'hss: {database: x.db}\n'), '-t')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('identity hss.primary.mcx.lab, 127.0.10.1:3868', r.stdout)
+
     def test_usage_errors(self):
         r = self.run_hss()
         self.assertEqual(r.returncode, 2)
