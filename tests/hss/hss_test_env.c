@@ -141,7 +141,7 @@ int env_teardown(bool keep)
             rc = -1;
         }
     }
-    keep = keep || rc != 0;
+    keep = keep || rc != 0 || getenv("MCX_TEST_KEEP") != NULL;
     mcx_diameter_shutdown();
     mcx_store_close(env.store);
     env.store = NULL;

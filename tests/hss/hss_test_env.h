@@ -60,8 +60,8 @@ uint16_t env_free_port(const char *addr);
  * hss_port 0 picks a free port. Returns 0, or -1 with a message on stderr. */
 int env_setup(const char *hss_binary, const char *db_uri, uint16_t hss_port);
 
-/* Stops everything that runs and removes the work directory (kept when keep is true or an
- * HSS did not exit cleanly). Returns 0, or -1 when an HSS did not exit with status 0. */
+/* Stops everything that runs and removes the work directory (kept when keep is true, an HSS
+ * did not exit cleanly or MCX_TEST_KEEP is set). Returns 0, or -1 when an HSS did not exit with status 0. */
 int env_teardown(bool keep);
 
 /* Writes h's configuration and starts it; waits for its pidfile (event=ready). Returns 0, or -1
