@@ -14,7 +14,8 @@ static const char *const sip_keys[] = {"address", "port", "workers", "tcp", NULL
 static const char *const reg_keys[] = {"server_name", "visited_network", "service_route",
                                        "min_expires", "max_expires",     "default_expires",
                                        "nonce_ttl",   "auth_items",      "uar",
-                                       "shards",      "cx_timeout",      NULL};
+                                       "shards",      "cx_timeout",      "cx_peer_wait",
+                                       NULL};
 static const char *const reg_required[] = {"server_name", NULL};
 static const char *const route_keys[] = {"match", "realm", "host", NULL};
 static const char *const route_required[] = {"match", "realm", NULL};
@@ -44,6 +45,7 @@ static void defaults(struct cscf_config *c)
     registrar_config_defaults(&c->registrar);
     c->shards = 256;
     c->cx_timeout_ms = 2000;
+    c->cx_peer_wait_ms = 5000;
     mcx_diameter_config_defaults(&c->diameter);
 }
 
@@ -99,7 +101,8 @@ static int parse_registrar(const struct mcx_config_node *root, struct cscf_confi
         mcx_config_get_u32(r, "auth_items", 1, 8, &rc->auth_items, err, cap) < 0 ||
         mcx_config_get_bool(r, "uar", &rc->use_uar, err, cap) < 0 ||
         mcx_config_get_u32(r, "shards", 1, 65536, &c->shards, err, cap) < 0 ||
-        mcx_config_get_duration_ms(r, "cx_timeout", 100, 60000, &c->cx_timeout_ms, err, cap) < 0)
+        mcx_config_get_duration_ms(r, "cx_timeout", 100, 60000, &c->cx_timeout_ms, err, cap) < 0 ||
+        mcx_config_get_duration_ms(r, "cx_peer_wait", 0, 600000, &c->cx_peer_wait_ms, err, cap) < 0)
         return -1;
     if (rc->min_expires > rc->max_expires)
         return mcx_config_errorf(mcx_config_lookup(r, "min_expires"), err, cap,

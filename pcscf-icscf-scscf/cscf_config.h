@@ -19,6 +19,7 @@
  *       uar: true                    # I-CSCF UAR before the MAR
  *       shards: 256                  # registration store shards
  *       cx_timeout: 2s               # Diameter answer deadline
+ *       cx_peer_wait: 5s             # at start-up, wait this long for each Cx peer
  *     routes:                        # first match wins (required, at least one)
  *       - {match: "*@mig.partner.mcx.lab", realm: partner.mcx.lab, host: mms.partner.mcx.lab}
  *       - {match: "*", realm: partner.mcx.lab, host: hss.partner.mcx.lab}
@@ -40,6 +41,7 @@ struct cscf_config {
     struct registrar_config registrar;
     uint32_t shards;
     uint64_t cx_timeout_ms;
+    uint64_t cx_peer_wait_ms;
     struct mcx_diameter_config diameter;
 };
 

@@ -103,9 +103,10 @@ int main(int argc, char **argv)
     /* Give the configured Cx peers a moment to connect so that the first REGISTERs are not
      * answered 480 merely because the capability exchange is still running. */
     for (size_t i = 0; i < cfg.diameter.peer_count; i++) {
-        if (mcx_diameter_wait_peer(cfg.diameter.peers[i].identity, 5000) != 0)
-            MCX_WARN("diameter_peer_not_open", "peer=%s waited_ms=5000",
-                     cfg.diameter.peers[i].identity);
+        if (cfg.cx_peer_wait_ms && mcx_diameter_wait_peer(cfg.diameter.peers[i].identity,
+                                                          (unsigned)cfg.cx_peer_wait_ms) != 0)
+            MCX_WARN("diameter_peer_not_open", "peer=%s waited_ms=%llu",
+                     cfg.diameter.peers[i].identity, (unsigned long long)cfg.cx_peer_wait_ms);
     }
     struct cscf_server *server = cscf_server_start(&cfg.sip, &reg, err, sizeof err);
     if (!server) {

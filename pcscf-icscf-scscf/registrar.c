@@ -1,6 +1,7 @@
 /* REGISTER handling: UAR, MAR, challenge, digest check, SAR, bindings; see registrar.h. */
 #include "registrar.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,22 @@ void reg_worker_destroy(struct reg_worker *w)
 
 /* ---- responses ---- */
 
+/* The numeric source address and port of a peer; returns 0, or -1 when it has none. */
+static int peer_address(const struct cscf_peer *p, char *out, size_t cap, uint16_t *port)
+{
+    if (p->addr.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&p->addr;
+        *port = ntohs(a->sin_port);
+        return inet_ntop(AF_INET, &a->sin_addr, out, (socklen_t)cap) ? 0 : -1;
+    }
+    if (p->addr.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&p->addr;
+        *port = ntohs(a->sin6_port);
+        return inet_ntop(AF_INET6, &a->sin6_addr, out, (socklen_t)cap) ? 0 : -1;
+    }
+    return -1;
+}
+
 /* Builds and sends a response; final responses are kept for retransmissions (key may be NULL). */
 static void respond(struct reg_worker *w, const struct sip_msg *req, const struct cscf_peer *to,
                     const char *key, size_t key_len, int status, const char *reason,
@@ -124,6 +141,10 @@ static void respond(struct reg_worker *w, const struct sip_msg *req, const struc
                              .to_tag = tag,
                              .headers = extra,
                              .headers_len = extra_len};
+    /* RFC 3581 / RFC 3261 18.2.1: tell the client where its request came from */
+    char received[INET6_ADDRSTRLEN];
+    if (peer_address(to, received, sizeof received, &r.rport) == 0)
+        r.received = received;
     char out[RESPONSE_MAX];
     int n = sip_response_build(req, &r, out, sizeof out);
     if (n < 0) {

@@ -129,6 +129,62 @@ static void copy_headers(struct sip_writer *w, const struct sip_msg *req, enum s
     }
 }
 
+/* Writes the first Via header with ;received= (and rport=N for a valueless rport) added to its
+ * first via-parm, then the other Via headers unchanged. */
+static void copy_vias_received(struct sip_writer *w, const struct sip_msg *req,
+                               const struct sip_response *r)
+{
+    int first = sip_header_find(req, SIP_HDR_VIA, 0);
+    if (first < 0)
+        return;
+    struct sip_slice value = req->headers[first].value;
+    size_t pos = 0;
+    struct sip_slice item;
+    struct sip_via via;
+    if (sip_list_next(value, &pos, &item) != 1 || sip_via_parse(item, &via) != 0) {
+        copy_headers(w, req, SIP_HDR_VIA);
+        return;
+    }
+    sip_writer_str(w, "Via: ");
+    /* the end of the first via-parm's parameters (before a trailing comment) */
+    const char *params_end = item.p + item.len;
+    if (via.params.len) {
+        params_end = via.params.p + via.params.len;
+    } else {
+        const char *open = memchr(item.p, '(', item.len);
+        if (open)
+            params_end = open;
+        while (params_end > item.p && (params_end[-1] == ' ' || params_end[-1] == '\t' ||
+                                       params_end[-1] == '\r' || params_end[-1] == '\n'))
+            params_end--;
+    }
+    size_t ppos = 0;
+    struct sip_slice name, val;
+    const char *cursor = value.p;
+    bool has_received = false;
+    while (sip_param_next(via.params, &ppos, &name, &val) == 1) {
+        if (sip_slice_ieq(name, "received"))
+            has_received = true;
+        if (sip_slice_ieq(name, "rport") && val.len == 0 && r->rport) {
+            const char *after = name.p + name.len;
+            sip_writer_add(w, cursor, (size_t)(after - cursor));
+            sip_writer_printf(w, "=%u", (unsigned)r->rport);
+            cursor = after;
+        }
+    }
+    sip_writer_add(w, cursor, (size_t)(params_end - cursor));
+    if (!has_received)
+        sip_writer_printf(w, ";received=%s", r->received);
+    sip_writer_add(w, params_end, (size_t)(value.p + value.len - params_end));
+    sip_writer_add(w, "\r\n", 2);
+    for (int h = sip_header_find(req, SIP_HDR_VIA, (size_t)first + 1); h >= 0;
+         h = sip_header_find(req, SIP_HDR_VIA, (size_t)h + 1)) {
+        sip_writer_str(w, "Via: ");
+        sip_writer_slice(w, req->headers[h].value);
+        sip_writer_add(w, "\r\n", 2);
+    }
+}
+
 int sip_response_build(const struct sip_msg *req, const struct sip_response *r, char *out,
                        size_t cap)
 {
@@ -138,7 +194,10 @@ int sip_response_build(const struct sip_msg *req, const struct sip_response *r, 
         return -1;
     sip_writer_printf(&w, "SIP/2.0 %d %s\r\n", r->status,
                       r->reason ? r->reason : sip_reason_phrase(r->status));
-    copy_headers(&w, req, SIP_HDR_VIA);
+    if (r->received)
+        copy_vias_received(&w, req, r);
+    else
+        copy_headers(&w, req, SIP_HDR_VIA);
     copy_headers(&w, req, SIP_HDR_FROM);
     int to = sip_header_find(req, SIP_HDR_TO, 0);
     if (to >= 0) {

@@ -50,10 +50,14 @@ struct sip_response {
     const char *content_type; /* NULL when there is no body */
     const char *body;
     size_t body_len;
+    const char *received; /* RFC 3581: source IP of the request (IPv6 without brackets), added
+                             to the top Via as ;received=; NULL: Via copied unchanged */
+    uint16_t rport;       /* with received: the value of a valueless rport in the top Via */
 };
 
-/* Builds the response to req: status line, every Via (in order), From, To (+ to_tag when the
- * request's To has none), Call-ID, CSeq, the extra headers, Content-Length, body. Header names
+/* Builds the response to req: status line, every Via (in order; the top one with received and
+ * rport filled in when r->received is set), From, To (+ to_tag when the request's To has none),
+ * Call-ID, CSeq, the extra headers, Content-Length, body. Header names
  * are written in long form. Returns the length (out is NUL-terminated), or -1 when cap is too
  * small. The caller owns out. */
 int sip_response_build(const struct sip_msg *req, const struct sip_response *r, char *out,

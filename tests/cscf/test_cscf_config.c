@@ -31,6 +31,7 @@ static void reads_a_full_file(void **state)
                                "  uar: false\n"
                                "  shards: 64\n"
                                "  cx_timeout: 500ms\n"
+                               "  cx_peer_wait: 0s\n"
                                "routes:\n"
                                "  - {match: \"*@mig.partner.mcx.lab\", realm: partner.mcx.lab, "
                                "host: mms.partner.mcx.lab}\n"
@@ -58,6 +59,7 @@ static void reads_a_full_file(void **state)
     assert_false(cfg.registrar.use_uar);
     assert_int_equal(cfg.shards, 64);
     assert_int_equal(cfg.cx_timeout_ms, 500);
+    assert_int_equal(cfg.cx_peer_wait_ms, 0);
     assert_int_equal(cfg.registrar.routes.count, 2);
     assert_string_equal(cfg.registrar.routes.routes[0].dest.host, "mms.partner.mcx.lab");
     assert_string_equal(cfg.registrar.routes.routes[1].dest.host, "");
@@ -85,6 +87,7 @@ static void defaults_apply(void **state)
     assert_int_equal(cfg.registrar.nonce_ttl_ms, 30000);
     assert_true(cfg.registrar.use_uar);
     assert_int_equal(cfg.cx_timeout_ms, 2000);
+    assert_int_equal(cfg.cx_peer_wait_ms, 5000);
 }
 
 static void errors_name_file_line_and_key(void **state)

@@ -42,6 +42,7 @@ registrar:
   server_name: sip:scscf.test.mcx.lab:{sip_port}
   service_route: "<sip:orig@127.0.77.1:{sip_port};lr>"
   cx_timeout: 2s
+  cx_peer_wait: 0s
 routes:
   - {{match: "*", realm: test.mcx.lab, host: hss.test.mcx.lab}}
 diameter:
@@ -95,7 +96,7 @@ def options(call_id, branch, via_host="127.0.30.1", body=b""):
 
 def register(call_id, branch, via_host="127.0.30.1"):
     return (f"REGISTER sip:test.mcx.lab SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP {via_host}:5061;branch={branch}\r\n"
+            f"Via: SIP/2.0/UDP {via_host}:5061;rport;branch={branch}\r\n"
             f"v: SIP/2.0/UDP 10.9.9.9;branch=z9hG4bKlower\r\n"
             f"f: \"Alice\" <sip:alice@test.mcx.lab>;tag=ua1\r\nt: <sip:alice@test.mcx.lab>\r\n"
             f"i: {call_id}\r\nCSeq: 7 REGISTER\r\nContact: <sip:alice@127.0.30.1:5061>\r\n"
@@ -133,6 +134,9 @@ def udp_checks(host, family, port):
     vias = [h for h in hdrs if h.startswith("Via: ")]
     check(len(vias) == 2 and "branch=z9hG4bKudp1" in vias[0] and "z9hG4bKlower" in vias[1],
           f"[{host}] both Via headers copied in order")
+    local = s.getsockname()
+    check(f";rport={local[1]}" in vias[0] and f";received={local[0]}" in vias[0],
+          f"[{host}] top Via gets rport and received (RFC 3581): {vias[0]}")
     to = [h for h in hdrs if h.startswith("To: ")]
     check(len(to) == 1 and ";tag=" in to[0], f"[{host}] To-tag added")
     check("Call-ID: udp-reg-1" in hdrs and "CSeq: 7 REGISTER" in hdrs, f"[{host}] Call-ID and CSeq copied")

@@ -41,7 +41,8 @@ static void exercise_headers(const struct sip_msg *m)
     }
     if (m->is_request) {
         char out[4096];
-        struct sip_response r = {.status = 400, .to_tag = "t"};
+        struct sip_response r = {
+            .status = 400, .to_tag = "t", .received = "192.0.2.1", .rport = 5060};
         (void)sip_response_build(m, &r, out, sizeof out);
     }
 }

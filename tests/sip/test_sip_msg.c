@@ -136,12 +136,56 @@ static void builds_register_request(void **state)
     assert_int_equal(sip_request_build(&r, out, sizeof out), -1);
 }
 
+static void fills_received_and_rport(void **state)
+{
+    (void)state;
+    static const char req_text[] =
+        "REGISTER sip:mcx.lab SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 10.0.0.9:5062;rport;branch=z9hG4bKr1 (comment), SIP/2.0/UDP "
+        "x;branch=z9hG4bKr0\r\n"
+        "Via: SIP/2.0/UDP y;branch=z9hG4bKr9\r\n"
+        "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: rp\r\nCSeq: 1 REGISTER\r\n\r\n";
+    struct sip_msg req;
+    const char *reason;
+    assert_int_equal(sip_parse(req_text, strlen(req_text), &req, &reason), SIP_OK);
+    struct sip_response r = {.status = 200, .to_tag = "t", .received = "192.0.2.7", .rport = 40000};
+    char out[2048];
+    int n = sip_response_build(&req, &r, out, sizeof out);
+    assert_true(n > 0);
+    assert_non_null(strstr(out, "Via: SIP/2.0/UDP 10.0.0.9:5062;rport=40000;branch=z9hG4bKr1;"
+                                "received=192.0.2.7 (comment), SIP/2.0/UDP x;branch=z9hG4bKr0\r\n"
+                                "Via: SIP/2.0/UDP y;branch=z9hG4bKr9\r\n"));
+    struct sip_msg rsp;
+    assert_int_equal(sip_parse(out, (size_t)n, &rsp, &reason), SIP_OK);
+    struct sip_via v[4];
+    assert_int_equal(sip_msg_vias(&rsp, v, 4), 3);
+    struct sip_slice val;
+    assert_int_equal(sip_param_find(v[0].params, "rport", &val), 1);
+    assert_true(sip_slice_eq(val, "40000"));
+    assert_int_equal(sip_param_find(v[0].params, "received", &val), 1);
+    assert_true(sip_slice_eq(val, "192.0.2.7"));
+
+    /* no params and no rport: only received is added; IPv6 without brackets */
+    static const char bare[] = "OPTIONS sip:mcx.lab SIP/2.0\r\nVia: SIP/2.0/TCP [::1]:5070\r\n"
+                               "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: rq\r\n"
+                               "CSeq: 1 OPTIONS\r\n\r\n";
+    assert_int_equal(sip_parse(bare, strlen(bare), &req, &reason), SIP_OK);
+    r.received = "::1";
+    n = sip_response_build(&req, &r, out, sizeof out);
+    assert_true(n > 0);
+    assert_non_null(strstr(out, "Via: SIP/2.0/TCP [::1]:5070;received=::1\r\n"));
+    assert_int_equal(sip_parse(out, (size_t)n, &rsp, &reason), SIP_OK);
+    for (size_t cap = 0; cap < (size_t)n; cap++)
+        assert_int_equal(sip_response_build(&req, &r, out, cap), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(builds_response_with_to_tag),
         cmocka_unit_test(keeps_existing_to_tag_and_body),
         cmocka_unit_test(builds_register_request),
+        cmocka_unit_test(fills_received_and_rport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
