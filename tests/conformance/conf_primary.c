@@ -198,9 +198,14 @@ static int case_resync(const struct conf_options *opt, char *why, size_t why_cap
         return conf_fail(why, why_cap, "AUTS generation failed");
     if (fetch_vectors(opt, 1, resync, &after, NULL, why, why_cap) != 0)
         return -1;
-    if (mcx_sqn_seq(after) != mcx_sqn_resync_next_seq(sqn_ms))
-        return conf_fail(why, why_cap, "after resync SEQ is %" PRIu64 ", expected %" PRIu64,
-                         mcx_sqn_seq(after), mcx_sqn_resync_next_seq(sqn_ms));
+    /* The new vector must be fresh for a UE whose highest accepted SQN is SQN_MS (TS 33.102
+     * C.2: SEQ > SEQ_MS and within delta); a vector made without resynchronisation is not. */
+    uint64_t seq_ms = mcx_sqn_seq(sqn_ms), seq = mcx_sqn_seq(after);
+    if (seq <= seq_ms || seq - seq_ms > MCX_AKA_DEFAULT_DELTA)
+        return conf_fail(why, why_cap,
+                         "after resync to SEQ_MS %" PRIu64 " the vector has SEQ %" PRIu64
+                         ": a UE at SQN_MS rejects it (lib/aka policy: %" PRIu64 ")",
+                         seq_ms, seq, mcx_sqn_resync_next_seq(sqn_ms));
     return 0;
 }
 

@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""Runs mcx-mms-conformance against our own mcx-mms (meson suite 'conformance').
+
+    run_conformance.py --role primary|partner --suite BIN --hss BIN --mms BIN --ctl BIN
+                       [--net N] [--in-flight N]
+
+primary: starts mcx-hss and mcx-mms --role primary on 127.0.N.1 with a fresh SQLite database
+         provisioned by mcx-ctl (a subscriber allowing partner.mcx.lab, one allowing only another
+         system), then runs the suite as a partner against tcp://127.0.N.1:7300.
+partner: starts mcx-mms --role partner on 127.0.N.2 with a binding whose primary MMS is the
+         suite itself (tcp://127.0.N.3:7301), then runs the suite as the primary and as the
+         partner's SIP core (Diameter on 127.0.N.3).
+The daemons are always stopped; the suite's PASS/FAIL lines are printed as they come."""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mms"))
+import mmslab  # noqa: E402
+
+
+def run_primary(args, lab):
+    primary, db = "127.0.%d.1" % args.net, lab.path("primary.db")
+    lab.add_subscriber(db, "alice", "primary.mcx.lab", ["partner.mcx.lab"])
+    lab.add_subscriber(db, "bob", "primary.mcx.lab", ["other.mcx.lab"])
+    lab.start_hss(db, primary, 3868)
+    cfg = lab.primary_config("primary", db, primary, 3873, "tcp://%s:7300" % primary, primary,
+                             3868)
+    lab.start_mms("primary", "primary", cfg)
+    return [args.suite, "--role-under-test", "primary", "--url", "tcp://%s:7300" % primary,
+            "--impi", "alice@primary.mcx.lab", "--impu", "sip:alice@primary.mcx.lab",
+            "--denied-impi", "bob@primary.mcx.lab", "--denied-impu", "sip:bob@primary.mcx.lab",
+            "--k", mmslab.K, "--opc", mmslab.OPC, "--in-flight", str(args.in_flight)]
+
+
+def run_partner(args, lab):
+    partner, suite = "127.0.%d.2" % args.net, "127.0.%d.3" % args.net
+    db = lab.path("partner.db")
+    url = "tcp://%s:7301" % suite
+    lab.add_binding(db, "alice", "mig.partner.mcx.lab", "primary.mcx.lab", "primary.mcx.lab",
+                    url)
+    cfg = lab.partner_config("partner", db, partner, 3870, timeout="2s", resends=1)
+    lab.start_mms("partner", "partner", cfg)
+    return [args.suite, "--role-under-test", "partner", "--url", url,
+            "--partner-impi", "alice@mig.partner.mcx.lab",
+            "--partner-impu", "sip:alice@mig.partner.mcx.lab",
+            "--primary-impi", "alice@primary.mcx.lab", "--primary-impu",
+            "sip:alice@primary.mcx.lab", "--unbound-impi", "nobody@mig.partner.mcx.lab",
+            "--unbound-impu", "sip:nobody@mig.partner.mcx.lab", "--k", mmslab.K,
+            "--opc", mmslab.OPC, "--partner-timeout-ms", "2000",
+            "--diameter-identity", "conformance.partner.mcx.lab",
+            "--diameter-realm", "partner.mcx.lab", "--diameter-address", suite,
+            "--diameter-port", "3874", "--diameter-state-dir", lab.path("suite-fd"),
+            "--peer-identity", "mms.partner.mcx.lab", "--peer-realm", "partner.mcx.lab",
+            "--peer-address", partner, "--peer-port", "3870",
+            "--in-flight", str(args.in_flight)]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--role", required=True, choices=["primary", "partner"])
+    for opt in ("--suite", "--hss", "--mms", "--ctl"):
+        ap.add_argument(opt, required=True)
+    ap.add_argument("--net", type=int, default=42)
+    ap.add_argument("--in-flight", type=int, default=200)
+    args = ap.parse_args()
+    lab = mmslab.Lab(args.hss, args.mms, args.ctl)
+    rc = 1
+    try:
+        argv = (run_primary if args.role == "primary" else run_partner)(args, lab)
+        rc = subprocess.run(argv, timeout=600).returncode
+    except Exception as e:
+        print("FAIL  conformance.setup: %s" % e)
+    finally:
+        lab.cleanup()
+        if rc == 0:
+            shutil.rmtree(lab.dir, ignore_errors=True)
+        else:
+            print("logs kept in %s" % lab.dir)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Process harness for the mcx-mms tests (tests/mms, tests/conformance): writes YAML configs,
+provisions a fresh SQLite database with mcx-ctl, starts mcx-hss / mcx-mms on loopback, waits
+for their `event=ready` log line and always stops exactly the processes it started."""
+
+import atexit
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+# The lab's example subscriber (TS 35.208 set 1 keys).
+K = "465b5ce8b199b49faa5f0a2ee238a6bc"
+OPC = "cd63cb71954a9f4e48a5994e37a02baf"
+
+
+class Proc:
+    """One daemon with its log file."""
+
+    def __init__(self, lab, name, argv):
+        self.lab, self.name, self.argv = lab, name, argv
+        self.log_path = os.path.join(lab.dir, name + ".log")
+        self.popen = None
+        self.ready_at = None
+
+    def start(self, ready_timeout=30.0):
+        before = self.log_text().count("event=ready") if os.path.exists(self.log_path) else 0
+        log = open(self.log_path, "ab")
+        self.popen = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL)
+        log.close()
+        if self not in self.lab.procs:
+            self.lab.procs.append(self)
+        self.wait_ready(before, ready_timeout)
+        return self
+
+    def log_text(self):
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def wait_ready(self, before, timeout):
+        """Waits for one more `event=ready` line than there were (restarts append)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log_text()
+            if text.count("event=ready") > before:
+                self.ready_at = time.monotonic()
+                return
+            if self.popen.poll() is not None:
+                raise RuntimeError("%s exited with %s before it was ready:\n%s"
+                                   % (self.name, self.popen.returncode, text[-3000:]))
+            time.sleep(0.05)
+        raise RuntimeError("%s not ready within %.0f s:\n%s"
+                           % (self.name, timeout, self.log_text()[-3000:]))
+
+    def stop(self, timeout=15.0):
+        """SIGTERM, then SIGKILL after timeout. Returns the exit status."""
+        if self.popen is None or self.popen.poll() is not None:
+            return self.popen.returncode if self.popen else None
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+            raise RuntimeError("%s did not stop on SIGTERM" % self.name)
+
+    def kill(self):
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait()
+
+
+class Lab:
+    """A temporary directory, the binaries, and the processes started from it."""
+
+    def __init__(self, hss, mms, ctl, keep=False):
+        self.hss, self.mms, self.ctl = hss, mms, ctl
+        self.dir = tempfile.mkdtemp(prefix="mcx-mms-test-")
+        self.procs = []
+        self.keep = keep
+        atexit.register(self.cleanup)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum, frame):
+        self.cleanup()
+        sys.exit(128 + signum)
+
+    def cleanup(self):
+        for p in reversed(self.procs):
+            try:
+                p.stop(10)
+            except Exception:
+                p.kill()
+        self.procs = []
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def run_ctl(self, db, *args):
+        r = subprocess.run([self.ctl, "--db", "sqlite:" + db] + list(args),
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("mcx-ctl %s failed: %s" % (" ".join(args), r.stderr.strip()))
+
+    def add_subscriber(self, db, user, domain, allow):
+        args = ["subscriber", "add", "--impi", "%s@%s" % (user, domain),
+                "--impu", "sip:%s@%s" % (user, domain), "--k", K, "--opc", OPC]
+        for a in allow:
+            args += ["--allow-partner", a]
+        self.run_ctl(db, *args)
+
+    def add_binding(self, db, user, partner_domain, primary_domain, primary_system, url):
+        self.run_ctl(db, "binding", "add",
+                     "--partner-impi", "%s@%s" % (user, partner_domain),
+                     "--partner-impu", "sip:%s@%s" % (user, partner_domain),
+                     "--primary-impi", "%s@%s" % (user, primary_domain),
+                     "--primary-impu", "sip:%s@%s" % (user, primary_domain),
+                     "--primary-system", primary_system, "--primary-mms", url)
+
+    def write(self, name, text):
+        with open(self.path(name), "w") as f:
+            f.write(text)
+        return self.path(name)
+
+    def start_hss(self, db, address, port, identity="hss.primary.mcx.lab",
+                  realm="primary.mcx.lab"):
+        cfg = self.write("hss.yaml", """hss:
+  database: sqlite:%s
+diameter:
+  identity: %s
+  realm: %s
+  address: %s
+  port: %d
+  state_dir: %s
+  accept: ["*.%s"]
+""" % (db, identity, realm, address, port, self.path("hss-fd"), realm))
+        return Proc(self, "hss", [self.hss, "--config", cfg]).start()
+
+    def primary_config(self, name, db, address, port, listen, hss_address, hss_port,
+                       partners=("partner.mcx.lab",), tls=None,
+                       identity="mms.primary.mcx.lab"):
+        tls_text = ""
+        if tls:
+            tls_text = "    tls: {cert: %s, key: %s, ca: %s}\n" % tls
+        return self.write(name + ".yaml", """mms:
+  system_id: primary.mcx.lab
+  database: sqlite:%s
+  partners: [%s]
+  hss: {realm: primary.mcx.lab, host: hss.primary.mcx.lab, timeout: 2s}
+  link:
+    listen: %s
+%sdiameter:
+  identity: %s
+  realm: primary.mcx.lab
+  address: %s
+  port: %d
+  state_dir: %s
+  peers:
+    - {identity: hss.primary.mcx.lab, address: %s, port: %d}
+""" % (db, ", ".join(partners), listen, tls_text, identity, address, port,
+       self.path(name + "-fd"), hss_address, hss_port))
+
+    def partner_config(self, name, db, address, port, timeout="2s", resends=1, tls=None,
+                       peer_name=None, identity="mms.partner.mcx.lab"):
+        tls_text = ""
+        if tls:
+            tls_text = "    tls: {cert: %s, key: %s, ca: %s%s}\n" % (
+                tls + ((", peer_name: " + peer_name) if peer_name else "",))
+        return self.write(name + ".yaml", """mms:
+  system_id: partner.mcx.lab
+  database: sqlite:%s
+  server_name: sip:scscf.partner.mcx.lab:5060
+  link:
+    timeout: %s
+    resends: %d
+    reconnect_min: 50ms
+    reconnect_max: 500ms
+%sdiameter:
+  identity: %s
+  realm: partner.mcx.lab
+  address: %s
+  port: %d
+  state_dir: %s
+  accept: ["*.partner.mcx.lab"]
+""" % (db, timeout, resends, tls_text, identity, address, port, self.path(name + "-fd")))
+
+    def start_mms(self, name, role, cfg):
+        return Proc(self, name, [self.mms, "--role", role, "--config", cfg]).start()

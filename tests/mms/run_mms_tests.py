@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""End-to-end tests of mcx-mms on loopback (meson suite 'mms'), on 127.0.N.1-3.
+
+    run_mms_tests.py --hss BIN --mms BIN --ctl BIN --probe BIN --case NAME [--net N]
+
+Cases:
+  done_when     mcx-hss + primary MMS (127.0.N.1) + partner MMS (127.0.N.2): a Cx MAR for a
+                partner identity sent to the partner MMS returns the primary subscriber's vectors
+                under the partner identities, and a UE with the subscriber's K/OPc accepts them
+  restart       primary MMS killed (SIGKILL) and restarted while MARs run: every MAR started after
+                the restarted primary is ready succeeds
+  primary_down  primary MMS stopped: a MAR gets 5012 (DIAMETER_UNABLE_TO_COMPLY) from the partner
+                within its link timeout; after a restart MARs succeed again
+  tls           tls+tcp:// link with certificates made here (openssl): MARs succeed through it;
+                a missing or wrong (other CA) client certificate is refused
+Processes are always stopped (SIGTERM, then SIGKILL), also when a check fails."""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mmslab  # noqa: E402
+
+# Each case runs on its own 127.0.N.0/24 (N from --net) so that cases can run in parallel.
+PRIMARY_ADDR = PARTNER_ADDR = PROBE_ADDR = LINK_URL = TLS_URL = None
+HSS_PORT, PRIMARY_DIA_PORT, PARTNER_DIA_PORT, PROBE_PORT = 3868, 3873, 3870, 3875
+
+
+def set_net(n):
+    global PRIMARY_ADDR, PARTNER_ADDR, PROBE_ADDR, LINK_URL, TLS_URL
+    PRIMARY_ADDR, PARTNER_ADDR, PROBE_ADDR = ("127.0.%d.%d" % (n, i) for i in (1, 2, 3))
+    LINK_URL = "tcp://%s:7300" % PRIMARY_ADDR
+    TLS_URL = "tls+tcp://%s:7310" % PRIMARY_ADDR
+
+failures = []
+
+
+def check(cond, what):
+    print("%s  %s" % ("ok  " if cond else "FAIL", what), flush=True)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+class Env:
+    """HSS, primary and partner MMS with the lab's identities on the test addresses."""
+
+    def __init__(self, args):
+        self.args = args
+        self.lab = mmslab.Lab(args.hss, args.mms, args.ctl)
+        self.primary_db = self.lab.path("primary.db")
+        self.partner_db = self.lab.path("partner.db")
+        lab = self.lab
+        lab.add_subscriber(self.primary_db, "alice", "primary.mcx.lab", ["partner.mcx.lab"])
+        lab.add_subscriber(self.primary_db, "carol", "primary.mcx.lab", ["partner.mcx.lab"])
+        lab.add_subscriber(self.primary_db, "bob", "primary.mcx.lab", ["other.mcx.lab"])
+        lab.add_binding(self.partner_db, "alice", "mig.partner.mcx.lab", "primary.mcx.lab",
+                        "primary.mcx.lab", LINK_URL)
+        lab.add_binding(self.partner_db, "bob", "mig.partner.mcx.lab", "primary.mcx.lab",
+                        "primary.mcx.lab", LINK_URL)
+        self.hss = lab.start_hss(self.primary_db, PRIMARY_ADDR, HSS_PORT)
+        cfg = lab.primary_config("primary", self.primary_db, PRIMARY_ADDR, PRIMARY_DIA_PORT,
+                                 LINK_URL, PRIMARY_ADDR, HSS_PORT)
+        self.primary = lab.start_mms("primary", "primary", cfg)
+        cfg = lab.partner_config("partner", self.partner_db, PARTNER_ADDR, PARTNER_DIA_PORT)
+        self.partner = lab.start_mms("partner", "partner", cfg)
+
+    def probe(self, user, expect=2001, items=1, count=1, interval_ms=0, peer="mms.partner.mcx.lab",
+              peer_port=PARTNER_DIA_PORT, background=False):
+        argv = [self.args.probe, "mar",
+                "--diameter-identity", "probe.partner.mcx.lab", "--diameter-realm",
+                "partner.mcx.lab", "--diameter-address", PROBE_ADDR, "--diameter-port",
+                str(PROBE_PORT), "--diameter-state-dir", self.lab.path("probe-fd"),
+                "--peer-identity", peer, "--peer-realm", "partner.mcx.lab",
+                "--peer-address", PARTNER_ADDR, "--peer-port", str(peer_port),
+                "--impi", "%s@mig.partner.mcx.lab" % user,
+                "--impu", "sip:%s@mig.partner.mcx.lab" % user,
+                "--k", mmslab.K, "--opc", mmslab.OPC, "--items", str(items),
+                "--expect", str(expect), "--count", str(count), "--interval-ms",
+                str(interval_ms)]
+        if background:
+            return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        if r.stderr.strip():
+            print("probe stderr: " + r.stderr.strip()[-500:])
+        return r.returncode, r.stdout.strip()
+
+
+def parse_lines(text):
+    out = []
+    for line in text.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if "req" in fields:
+            out.append(fields)
+    return out
+
+
+def case_done_when(env):
+    rc, out = env.probe("alice")
+    check(rc == 0 and "ok=yes" in out,
+          "MAR for a partner identity -> primary vectors under partner identities, UE accepts "
+          "them (%s)" % out)
+    rc, out = env.probe("alice", items=3)
+    check(rc == 0 and "ok=yes" in out, "MAR with 3 items -> 3 vectors a UE accepts (%s)" % out)
+    rc, out = env.probe("nobody", expect=5001)
+    check(rc == 0 and "ok=yes" in out, "MAR for an unbound identity -> 5001 (%s)" % out)
+    rc, out = env.probe("bob", expect=5003)
+    check(rc == 0 and "ok=yes" in out,
+          "MAR for a subscriber not allowed to migrate here -> 5003 (%s)" % out)
+    hss_log = env.hss.log_text()
+    check("impi=alice@primary.mcx.lab" in hss_log, "the HSS logs the subscribers it is asked for")
+    check("bob@primary.mcx.lab" not in hss_log,
+          "the primary HSS was not asked for the unauthorised subscriber")
+    partner_log, primary_log = env.partner.log_text(), env.primary.log_text()
+    check("event=mar tid=" in partner_log and "result=SUCCESS" in partner_log
+          and "latency_us=" in partner_log, "partner logs one line per MAR with tid and latency")
+    check("event=link_request tid=" in primary_log and "origin=partner.mcx.lab" in primary_log,
+          "primary logs one line per request with tid and origin")
+    for name, text in (("partner", partner_log), ("primary", primary_log), ("hss", hss_log)):
+        check(mmslab.K not in text.lower() and mmslab.OPC not in text.lower(),
+              "no K/OPc in the %s log" % name)
+
+
+def case_restart(env):
+    probe = env.probe("alice", count=80, interval_ms=100, background=True)
+    time.sleep(1.5)
+    env.primary.kill()
+    time.sleep(1.0)
+    env.primary.start()
+    ready_ms = env.primary.ready_at * 1000.0
+    out, err = probe.communicate(timeout=180)
+    lines = parse_lines(out)
+    later = [l for l in lines if float(l["start_ms"]) >= ready_ms]
+    lost = [l for l in later if l["ok"] != "yes"]
+    during = [l for l in lines if float(l["start_ms"]) < ready_ms and l["ok"] != "yes"]
+    print("restart: %d requests, %d failed before the primary was ready again, %d after"
+          % (len(lines), len(during), len(lost)))
+    check(len(lines) == 80, "the probe ran every request (%d)" % len(lines))
+    check(len(later) >= 20, "requests ran after the restart (%d)" % len(later))
+    check(not lost, "no request after the restart was lost (%s)" % lost[:3])
+
+
+def case_primary_down(env):
+    env.primary.stop()
+    rc, out = env.probe("alice", expect=5012)
+    fields = parse_lines(out)
+    ms = float(fields[0]["end_ms"]) - float(fields[0]["start_ms"]) if fields else -1
+    print("primary down: MAA after %.0f ms (link timeout 2000 ms)" % ms)
+    check(rc == 0 and "ok=yes" in out, "primary down -> 5012 from the partner (%s)" % out)
+    env.primary.start()
+    rc, out = env.probe("alice")
+    check(rc == 0 and "ok=yes" in out, "after the restart MARs succeed again (%s)" % out)
+
+
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
+
+
+def make_cert(lab, name, cn, ca, sans=None):
+    key, csr, crt = lab.path(name + ".key"), lab.path(name + ".csr"), lab.path(name + ".pem")
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key)
+    openssl("req", "-new", "-key", key, "-subj", "/CN=" + cn, "-out", csr)
+    ext = lab.write(name + ".ext", "subjectAltName=%s\n" % ",".join(
+        "DNS:" + s for s in (sans or [cn])))
+    openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-CAcreateserial",
+            "-days", "2", "-sha256", "-extfile", ext, "-out", crt)
+    return crt, key
+
+
+def make_ca(lab, name):
+    key, crt = lab.path(name + ".key"), lab.path(name + ".pem")
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key)
+    openssl("req", "-x509", "-new", "-key", key, "-subj", "/CN=" + name, "-days", "2",
+            "-sha256", "-out", crt)
+    return crt, key
+
+
+def link_probe(env, ca, cert=None, key=None):
+    argv = [env.args.probe, "link", "--url", TLS_URL, "--impi", "carol@primary.mcx.lab",
+            "--impu", "sip:carol@primary.mcx.lab", "--tls-ca", ca, "--wait-ms", "3000"]
+    if cert:
+        argv += ["--tls-cert", cert, "--tls-key", key]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    return r.returncode, r.stdout.strip()
+
+
+def case_tls(env):
+    lab = env.lab
+    ca = make_ca(lab, "ca")
+    rogue_ca = make_ca(lab, "rogue-ca")
+    server = make_cert(lab, "primary-cert", "mms.primary.mcx.lab", ca,
+                       ["mms.primary.mcx.lab", PRIMARY_ADDR])
+    client = make_cert(lab, "partner-cert", "mms.partner.mcx.lab", ca)
+    rogue = make_cert(lab, "rogue-cert", "mms.partner.mcx.lab", rogue_ca)
+    cfg = lab.primary_config("primary-tls", env.primary_db, PRIMARY_ADDR, 3876, TLS_URL,
+                             PRIMARY_ADDR, HSS_PORT, tls=(server[0], server[1], ca[0]),
+                             identity="mms2.primary.mcx.lab")
+    lab.start_mms("primary-tls", "primary", cfg)
+    tls_db = lab.path("partner-tls.db")
+    lab.add_binding(tls_db, "carol", "mig.partner.mcx.lab", "primary.mcx.lab",
+                    "primary.mcx.lab", TLS_URL)
+    cfg = lab.partner_config("partner-tls", tls_db, PARTNER_ADDR, 3877,
+                             tls=(client[0], client[1], ca[0]), peer_name="mms.primary.mcx.lab",
+                             identity="mms2.partner.mcx.lab")
+    partner = lab.start_mms("partner-tls", "partner", cfg)
+    rc, out = env.probe("carol", peer="mms2.partner.mcx.lab", peer_port=3877)
+    check(rc == 0 and "ok=yes" in out, "MAR over a tls+tcp:// link with mutual certificates "
+          "-> vectors a UE accepts (%s)" % out)
+    rc, out = link_probe(env, ca[0], client[0], client[1])
+    check(rc == 0 and "SUCCESS" in out, "direct TLS request with the right client certificate "
+          "is answered (%s)" % out)
+    rc, out = link_probe(env, ca[0])
+    check(rc == 3, "a client without a certificate is refused (%s)" % out)
+    rc, out = link_probe(env, ca[0], rogue[0], rogue[1])
+    check(rc == 3, "a client certificate from another CA is refused (%s)" % out)
+    partner.stop()
+    cfg = lab.partner_config("partner-rogue", tls_db, PARTNER_ADDR, 3877,
+                             tls=(rogue[0], rogue[1], ca[0]), peer_name="mms.primary.mcx.lab",
+                             identity="mms2.partner.mcx.lab")
+    lab.start_mms("partner-rogue", "partner", cfg)
+    rc, out = env.probe("carol", expect=5012, peer="mms2.partner.mcx.lab", peer_port=3877)
+    check(rc == 0 and "ok=yes" in out,
+          "a partner with a wrong certificate gets no vectors (MAR -> 5012) (%s)" % out)
+
+
+CASES = {"done_when": case_done_when, "restart": case_restart,
+         "primary_down": case_primary_down, "tls": case_tls}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for opt in ("--hss", "--mms", "--ctl", "--probe"):
+        ap.add_argument(opt, required=True)
+    ap.add_argument("--case", required=True, choices=sorted(CASES))
+    ap.add_argument("--net", type=int, default=41, help="third octet of the 127.0.N.x addresses")
+    args = ap.parse_args()
+    set_net(args.net)
+    env = None
+    try:
+        env = Env(args)
+        CASES[args.case](env)
+    except Exception as e:  # a set-up failure is a test failure, with the reason
+        failures.append("exception: %s" % e)
+        print("FAIL  %s" % e)
+    finally:
+        if env:
+            env.lab.cleanup()
+            if failures:
+                print("logs kept in %s" % env.lab.dir)
+            else:
+                shutil.rmtree(env.lab.dir, ignore_errors=True)
+    print("%s: %d failure(s)" % (args.case, len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
