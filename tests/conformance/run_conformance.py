@@ -75,7 +75,9 @@ def main():
     except Exception as e:
         print("FAIL  conformance.setup: %s" % e)
     finally:
-        lab.cleanup()
+        for problem in lab.cleanup():
+            print("FAIL  conformance.daemons: %s" % problem)
+            rc = 1
         if rc == 0:
             shutil.rmtree(lab.dir, ignore_errors=True)
         else:

@@ -89,12 +89,24 @@ class Lab:
         sys.exit(128 + signum)
 
     def cleanup(self):
+        """Stops every process; returns the problems seen: a daemon that did not exit 0 on
+        SIGTERM, or a sanitizer report in its log."""
+        problems = []
         for p in reversed(self.procs):
             try:
-                p.stop(10)
-            except Exception:
+                status = p.stop(10)
+                if status not in (0, None):
+                    problems.append("%s exited with status %s" % (p.name, status))
+            except Exception as e:
                 p.kill()
+                problems.append(str(e))
+        for p in self.procs:
+            text = p.log_text() if os.path.exists(p.log_path) else ""
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                if marker in text:
+                    problems.append("%s log has a sanitizer report (%s)" % (p.name, marker))
         self.procs = []
+        return problems
 
     def path(self, name):
         return os.path.join(self.dir, name)

@@ -249,7 +249,8 @@ def main():
         print("FAIL  %s" % e)
     finally:
         if env:
-            env.lab.cleanup()
+            for problem in env.lab.cleanup():
+                check(False, problem)
             if failures:
                 print("logs kept in %s" % env.lab.dir)
             else:
