@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +104,20 @@ static int validate_peer(struct peer_info *info, int *auth, int (**cb2)(struct p
     return 0;
 }
 
+/* freeDiameter writes to sockets with writev (and GnuTLS), which raise SIGPIPE when the peer
+ * has closed: a daemon would die on a peer disconnect. Ignore it unless the program set its
+ * own handler. */
+static void ignore_sigpipe(void)
+{
+    struct sigaction old, ign;
+    if (sigaction(SIGPIPE, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+        return;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, NULL);
+}
+
 static int make_state_dir(const char *dir, char *err, size_t err_len)
 {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -171,6 +186,7 @@ int mcx_diameter_init(const struct mcx_diameter_config *cfg, char *err, size_t e
     if (diameter_conf_write(cfg, &tls, conf_path, err, err_len) != 0)
         goto out;
 
+    ignore_sigpipe();
     if (diameter_log_install() != 0) {
         snprintf(err, err_len, "cannot install the freeDiameter log handler");
         goto out;

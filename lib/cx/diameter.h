@@ -88,7 +88,9 @@ int mcx_diameter_config_add_accept(struct mcx_diameter_config *cfg, const char *
 
 /* Validates cfg, writes the freeDiameter configuration into cfg->state_dir, initialises the
  * core, loads the dictionaries and registers Cx. No socket is opened. Call once per process
- * (a configuration refused by validation may be corrected and passed again). Threads that
+ * (a configuration refused by validation may be corrected and passed again). SIGPIPE is set
+ * to ignored unless the program installed a handler (freeDiameter writes with writev, so a
+ * peer closing its socket would otherwise kill the process). Threads that
  * freeDiameter creates inherit the caller's signal mask: block SIGTERM/SIGINT first if the
  * daemon sigwait()s for them. Returns 0, or -1 with a one-line reason naming the field in err
  * (err_len bytes, always NUL-terminated). */

@@ -3,6 +3,7 @@
  * hand-made malformed messages that must give a named error, never a crash. The embedded core
  * is initialised (dictionary loaded) but never started: no socket is opened. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -599,6 +600,16 @@ static void config_rejected(void **state)
     expect_config_error(&good, "once per process");
 }
 
+/* After init SIGPIPE is ignored: freeDiameter writes with writev, and a peer closing its socket
+ * must not kill the daemon. */
+static void sigpipe_ignored(void **state)
+{
+    (void)state;
+    struct sigaction sa;
+    assert_int_equal(sigaction(SIGPIPE, NULL, &sa), 0);
+    assert_ptr_equal(sa.sa_handler, SIG_IGN);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -654,6 +665,7 @@ int main(void)
         cmocka_unit_test(malformed_missing_uar_lir),
         cmocka_unit_test(build_refuses_incomplete),
         cmocka_unit_test(config_rejected),
+        cmocka_unit_test(sigpipe_ignored),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
