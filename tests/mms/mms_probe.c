@@ -8,6 +8,8 @@
  *       RES = XRES, CK, IK). One line per request:
  *       "req=N start_ms=T end_ms=T code=C ok=yes|no [reason=...]". Exit 0 when every answer
  *       met the expectation (in loop mode: always 0; the caller judges the lines).
+ *       With --burst N: sends N MARs at once, waits for all, checks each as above and prints
+ *       "burst n=N ok=K elapsed_ms=T rate_per_s=R"; exit 0 when all N were ok.
  *   mms-probe link --url URL --impi I --impu U [--origin S] [--tls-ca F [--tls-cert F
  *                  --tls-key F]] [--wait-ms N]
  *       Sends one GetSipAuthInfoRequest straight to a primary MMS over NNG. Prints
@@ -36,7 +38,7 @@ struct probe {
     char mode[8];
     char impi[256], impu[256], origin[256];
     uint8_t k[16], opc[16];
-    unsigned items, count, interval_ms, wait_ms;
+    unsigned items, count, interval_ms, wait_ms, burst;
     uint32_t expect;
     char url[256], ca[512], cert[512], key[512];
     struct mcx_diameter_config dia;
@@ -143,6 +145,54 @@ static int one_mar(unsigned n)
     return reason ? -1 : 0;
 }
 
+/* --burst: n MARs in flight at once; one summary line. */
+static int run_burst(void)
+{
+    struct answer *a = calloc(P.burst, sizeof *a);
+    struct mcx_cx_route route;
+    struct mcx_cx_mar mar;
+    struct mcx_cx_error err;
+    unsigned ok = 0;
+    uint64_t start = now_ms(), elapsed;
+    if (!a)
+        return 1;
+    memset(&route, 0, sizeof route);
+    snprintf(route.realm, sizeof route.realm, "%s", P.peer_realm);
+    snprintf(route.host, sizeof route.host, "%s", P.peer_identity);
+    memset(&mar, 0, sizeof mar);
+    snprintf(mar.user_name, sizeof mar.user_name, "%s", P.impi);
+    snprintf(mar.public_identity, sizeof mar.public_identity, "%s", P.impu);
+    snprintf(mar.scheme, sizeof mar.scheme, "%s", MCX_CX_SCHEME_AKAV1);
+    mar.number_auth_items = P.items;
+    for (unsigned i = 0; i < P.burst; i++) {
+        pthread_mutex_init(&a[i].mu, NULL);
+        pthread_cond_init(&a[i].cv, NULL);
+        if (mcx_cx_send_mar(&route, &mar, P.wait_ms, on_maa, &a[i], &err) != 0) {
+            a[i].done = true;
+            a[i].outcome = MCX_CX_BAD_ANSWER;
+        }
+    }
+    for (unsigned i = 0; i < P.burst; i++) {
+        pthread_mutex_lock(&a[i].mu);
+        while (!a[i].done)
+            pthread_cond_wait(&a[i].cv, &a[i].mu);
+        pthread_mutex_unlock(&a[i].mu);
+    }
+    elapsed = now_ms() - start;
+    for (unsigned i = 0; i < P.burst; i++)
+        if (a[i].outcome == MCX_CX_ANSWERED && mcx_cx_result_code(&a[i].maa.result) == P.expect &&
+            (!mcx_cx_result_is_success(&a[i].maa.result) || check_vectors(&a[i].maa) == NULL))
+            ok++;
+    printf("burst n=%u ok=%u elapsed_ms=%" PRIu64 " rate_per_s=%.0f\n", P.burst, ok, elapsed,
+           elapsed ? P.burst * 1000.0 / (double)elapsed : 0.0);
+    for (unsigned i = 0; i < P.burst; i++) {
+        pthread_mutex_destroy(&a[i].mu);
+        pthread_cond_destroy(&a[i].cv);
+    }
+    free(a);
+    return ok == P.burst ? 0 : 1;
+}
+
 static int run_mar(void)
 {
     char err[256];
@@ -158,6 +208,11 @@ static int run_mar(void)
         fprintf(stderr, "mms-probe: no Diameter connection to %s\n", P.peer_identity);
         mcx_diameter_shutdown();
         return 1;
+    }
+    if (P.burst) {
+        int rc = run_burst();
+        mcx_diameter_shutdown();
+        return rc;
     }
     for (unsigned i = 0; i < P.count; i++) {
         uint64_t start = now_ms();
@@ -287,6 +342,7 @@ int main(int argc, char **argv)
         {"peer-realm", required_argument, NULL, 7},
         {"peer-address", required_argument, NULL, 8},
         {"peer-port", required_argument, NULL, 9},
+        {"burst", required_argument, NULL, 10},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -375,6 +431,9 @@ int main(int argc, char **argv)
             break;
         case 9:
             P.peer_port = (unsigned)atoi(optarg);
+            break;
+        case 10:
+            P.burst = (unsigned)atoi(optarg);
             break;
         default:
             usage();

@@ -70,7 +70,7 @@ class Env:
         self.partner = lab.start_mms("partner", "partner", cfg)
 
     def probe(self, user, expect=2001, items=1, count=1, interval_ms=0, peer="mms.partner.mcx.lab",
-              peer_port=PARTNER_DIA_PORT, background=False):
+              peer_port=PARTNER_DIA_PORT, background=False, burst=0):
         argv = [self.args.probe, "mar",
                 "--diameter-identity", "probe.partner.mcx.lab", "--diameter-realm",
                 "partner.mcx.lab", "--diameter-address", PROBE_ADDR, "--diameter-port",
@@ -81,7 +81,7 @@ class Env:
                 "--impu", "sip:%s@mig.partner.mcx.lab" % user,
                 "--k", mmslab.K, "--opc", mmslab.OPC, "--items", str(items),
                 "--expect", str(expect), "--count", str(count), "--interval-ms",
-                str(interval_ms)]
+                str(interval_ms), "--burst", str(burst)]
         if background:
             return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True)
@@ -107,6 +107,9 @@ def case_done_when(env):
           "them (%s)" % out)
     rc, out = env.probe("alice", items=3)
     check(rc == 0 and "ok=yes" in out, "MAR with 3 items -> 3 vectors a UE accepts (%s)" % out)
+    rc, out = env.probe("alice", burst=300)
+    check(rc == 0, "300 MARs in flight at once through partner, primary and HSS all get "
+          "vectors a UE accepts (%s)" % out)
     rc, out = env.probe("nobody", expect=5001)
     check(rc == 0 and "ok=yes" in out, "MAR for an unbound identity -> 5001 (%s)" % out)
     rc, out = env.probe("bob", expect=5003)
