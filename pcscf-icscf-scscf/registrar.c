@@ -74,6 +74,7 @@ void registrar_config_defaults(struct registrar_config *cfg)
     cfg->nonce_ttl_ms = 30000;
     cfg->auth_items = 1;
     cfg->txn_ttl_ms = 32000;
+    cfg->txn_max = 65536;
     cfg->use_uar = true;
 }
 
@@ -103,7 +104,7 @@ int reg_worker_init(struct reg_worker *w, struct registrar *r, const struct reg_
     w->count = count ? count : 1;
     if (getrandom(&w->tag_seed, sizeof w->tag_seed, 0) != sizeof w->tag_seed)
         w->tag_seed = (uint32_t)(uintptr_t)w ^ index;
-    return txn_cache_init(&w->txns, 65536, r->cfg.txn_ttl_ms);
+    return txn_cache_init(&w->txns, r->cfg.txn_max, r->cfg.txn_ttl_ms);
 }
 
 void reg_worker_destroy(struct reg_worker *w)

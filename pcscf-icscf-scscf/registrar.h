@@ -43,11 +43,13 @@ struct registrar_config {
     uint64_t nonce_ttl_ms; /* a challenge is valid this long */
     uint32_t auth_items;   /* SIP-Number-Auth-Items asked for in a MAR (1..8) */
     uint64_t txn_ttl_ms;   /* retransmission cache lifetime */
+    size_t txn_max;        /* retransmission cache entries per worker */
     bool use_uar;          /* send a UAR (I-CSCF) before the MAR */
     struct cscf_route_table routes;
 };
 
-/* Sets the defaults: expiries 60/7200/3600 s, nonce 30 s, 1 auth item, UAR on, 32 s cache. */
+/* Sets the defaults: expiries 60/7200/3600 s, nonce 30 s, 1 auth item, UAR on, a 32 s cache of
+ * at most 65536 transactions per worker. */
 void registrar_config_defaults(struct registrar_config *cfg);
 
 /* Counters, updated atomically by every worker. */

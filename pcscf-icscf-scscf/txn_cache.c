@@ -29,7 +29,7 @@ static uint64_t hash_key(const char *k, size_t n)
 int txn_cache_init(struct txn_cache *c, size_t max_entries, uint64_t ttl_ms)
 {
     memset(c, 0, sizeof *c);
-    c->bucket_count = 1024;
+    c->bucket_count = 16;
     while (c->bucket_count < max_entries && c->bucket_count < (1u << 20))
         c->bucket_count *= 2;
     c->buckets = calloc(c->bucket_count, sizeof *c->buckets);
