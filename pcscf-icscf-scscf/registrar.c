@@ -763,6 +763,37 @@ static void on_saa_register(struct reg_worker *w, struct reg_txn *t, uint64_t no
     txn_respond(w, t, 200, NULL, extra, (size_t)n);
 }
 
+/* Answers 200 with the user's current bindings, Service-Route and P-Associated-URI, changing
+ * nothing. */
+static void respond_bindings(struct reg_worker *w, struct reg_txn *t, uint64_t now_ms)
+{
+    char extra[EXTRA_MAX];
+    struct sip_writer wr;
+    sip_writer_init(&wr, extra, sizeof extra);
+    struct reg_shard *sh = reg_store_lock(w->reg->store, t->impu);
+    struct reg_user *u = reg_shard_find(sh, t->impu);
+    if (u && u->registered && u->binding_count) {
+        for (size_t i = 0; i < u->binding_count; i++) {
+            const struct reg_binding *b = &u->bindings[i];
+            uint64_t left =
+                b->expires_at_ms > now_ms ? (b->expires_at_ms - now_ms + 999) / 1000 : 0;
+            sip_writer_printf(&wr, "Contact: <%s>;expires=%llu\r\n", b->uri,
+                              (unsigned long long)left);
+        }
+        if (w->reg->cfg.service_route[0])
+            sip_writer_printf(&wr, "Service-Route: %s\r\n", w->reg->cfg.service_route);
+        if (u->associated_uris)
+            sip_writer_printf(&wr, "P-Associated-URI: %s\r\n", u->associated_uris);
+    }
+    reg_shard_unlock(sh);
+    int n = sip_writer_finish(&wr);
+    if (n < 0) {
+        txn_respond(w, t, 500, NULL, NULL, 0);
+        return;
+    }
+    txn_respond(w, t, 200, NULL, extra, (size_t)n);
+}
+
 /* ---- digest check ---- */
 
 /* Copies a digest parameter (unescaped) into out; false when absent or too long. */
@@ -963,9 +994,9 @@ static void handle_register(struct reg_worker *w, const struct sip_msg *m, const
     u = reg_shard_find(sh, t->impu);
     registered = u && u->registered;
     reg_shard_unlock(sh);
-    if (removes_all && !registered) {
-        /* nothing to remove: no SAR needed */
-        txn_respond(w, t, 200, NULL, NULL, 0);
+    if ((removes_all && !registered) || (nops == 0 && !wildcard)) {
+        /* nothing to remove, or a query (no Contact, RFC 3261 10.2.3): no SAR, no change */
+        respond_bindings(w, t, now_ms);
         return;
     }
     uint32_t sat = removes_all  ? MCX_CX_SAT_USER_DEREGISTRATION

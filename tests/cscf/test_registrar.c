@@ -385,6 +385,24 @@ static void aka_registration_success(void **state)
     assert_int_equal(f->rsp.status, 200);
     assert_non_null(strstr(f->sent, "Contact: <sip:alice@127.0.30.1:5061>;expires=1200\r\n"));
     assert_non_null(strstr(f->sent, "Contact: <sip:alice@[::1]:5062>;expires=600\r\n"));
+
+    /* a REGISTER without Contact is a query: 200 with the bindings, no SAR, nothing changes */
+    f->now += 100000;
+    int sars = f->sar_count;
+    run_challenge(f, "b5", 5, nonce, sizeof nonce);
+    make_auth(auth, sizeof auth, "alice@mcx.lab", "mcx.lab", nonce, "AKAv1-MD5", f->vec.xres,
+              f->vec.xres_len, "00000001", false);
+    snprintf(req, sizeof req,
+             "REGISTER sip:mcx.lab SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.30.1:5061;branch=z9hG4bKq\r\n"
+             "From: <sip:alice@mcx.lab>;tag=ue1\r\nTo: <sip:alice@mcx.lab>\r\n"
+             "Call-ID: reg-alice@127.0.30.1\r\nCSeq: 6 REGISTER\r\n%s\r\n"
+             "Content-Length: 0\r\n\r\n",
+             auth);
+    deliver(f, req);
+    assert_int_equal(f->sar_count, sars);
+    assert_int_equal(f->rsp.status, 200);
+    assert_non_null(strstr(f->sent, "Contact: <sip:alice@127.0.30.1:5061>;expires=1100\r\n"));
+    assert_non_null(strstr(f->sent, "P-Associated-URI: <sip:alice@mcx.lab>, <tel:+15550001>\r\n"));
 }
 
 static void retransmissions_use_the_cache(void **state)
