@@ -1,5 +1,7 @@
 /* mcx-mms: migration management server (TS 23.280 10.1.6.2), partner or primary role. */
 #include <getopt.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: mcx-mms --role partner|primary --config FILE\n"
+            "usage: mcx-mms --role partner|primary --config FILE [--check-config]\n"
             "       mcx-mms --help | --version\n"
             "\n"
             "Migration management server of 3GPP TS 23.280 clause 10.1.6.2.\n"
@@ -31,6 +33,7 @@ static void usage(FILE *out)
             "                   identities to the primary MMS over NNG (REQ)\n"
             "  --role primary   NNG REP server for partner MMSs; asks the SIP database (Cx MAR)\n"
             "  --config FILE    YAML configuration (sections 'mms' and 'diameter')\n"
+            "  --check-config   load and check the configuration, then exit (0: valid)\n"
             "SIGTERM or SIGINT stops it cleanly. It logs event=ready when serving.\n");
 }
 
@@ -90,11 +93,9 @@ static void stop_role(void)
 int main(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"role", required_argument, NULL, 'r'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"role", required_argument, NULL, 'r'},   {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {"check-config", no_argument, NULL, 't'}, {NULL, 0, NULL, 0},
     };
     const char *role_text = NULL, *path = NULL;
     enum mms_role role;
@@ -102,8 +103,9 @@ int main(int argc, char **argv)
     char err[512];
     sigset_t stop_signals;
     int opt, sig = 0, status = 1;
+    bool check_only = false;
 
-    while ((opt = getopt_long(argc, argv, "r:c:hV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "r:c:hVt", options, NULL)) != -1) {
         switch (opt) {
         case 'r':
             role_text = optarg;
@@ -117,6 +119,9 @@ int main(int argc, char **argv)
         case 'V':
             printf("mcx-mms %s\n", MCX_VERSION);
             return 0;
+        case 't':
+            check_only = true;
+            break;
         default:
             usage(stderr);
             return 2;
@@ -134,6 +139,11 @@ int main(int argc, char **argv)
     if (mms_config_load(path, role, &config, err, sizeof err) != 0) {
         fprintf(stderr, "mcx-mms: %s\n", err);
         return 2;
+    }
+    if (check_only) {
+        printf("mcx-mms: %s: configuration OK (role %s, system %s)\n", path, mms_role_name(role),
+               config.system_id);
+        return 0;
     }
     mcx_log_init("mcx-mms", config.log_level, NULL);
 

@@ -100,13 +100,12 @@ static void slot_release(struct slot *s)
     pthread_mutex_unlock(&link->mu);
 }
 
-/* Ends a request: calls the user callback once, then frees the slot for reuse. */
+/* Ends a request: calls the user callback once, then frees the slot for reuse (the slot is
+ * not touched afterwards: another thread may take it at once). */
 static void slot_finish(struct slot *s, enum mms_link_outcome outcome, const mcx_envelope *reply)
 {
-    mms_link_cb cb = s->cb;
-    void *arg = s->arg;
+    s->cb(s->arg, outcome, reply);
     slot_release(s);
-    cb(arg, outcome, reply);
 }
 
 static enum mms_link_outcome outcome_of_error(int rv)

@@ -485,6 +485,96 @@ static int case_empty_message(const struct conf_options *opt, char *why, size_t 
     return fetch_vectors(opt, 1, NULL, &sqn, NULL, why, why_cap);
 }
 
+/* Deterministic xorshift PRNG for the random-message case (reproducible runs). */
+static uint32_t next_random(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+/* 300 random byte strings and bit-flipped valid requests, all in flight at once: each gets a
+ * valid Envelope back (an ErrorResponse, or a response when the mutation kept it valid) or is
+ * dropped; afterwards the server still serves. */
+static int case_random_messages(const struct conf_options *opt, char *why, size_t why_cap)
+{
+    enum { N = 300 };
+    nng_ctx ctx[N];
+    nng_aio *aio[N];
+    uint32_t seed = 0x4d4d5331u;
+    char tid[33];
+    size_t base_len;
+    mcx_envelope *req = new_request(opt, NULL, opt->impi, opt->impu, 1, NULL, tid);
+    uint8_t *base = req ? pack_raw(req, &base_len) : NULL;
+    unsigned answered = 0, bad = 0;
+    uint64_t sqn;
+    int opened = 0;
+    mcx_envelope_free(req);
+    if (!base)
+        return conf_fail(why, why_cap, "out of memory");
+    for (int i = 0; i < N; i++, opened++) {
+        size_t len = (i % 2) ? base_len : next_random(&seed) % 2048;
+        nng_msg *msg;
+        if (nng_ctx_open(&ctx[i], g_req) != 0 || nng_aio_alloc(&aio[i], NULL, NULL) != 0 ||
+            nng_msg_alloc(&msg, len) != 0) {
+            free(base);
+            return conf_fail(why, why_cap, "set-up of message %d failed", i);
+        }
+        uint8_t *body = nng_msg_body(msg);
+        if (i % 2) { /* a valid request with 1-8 random bit flips */
+            memcpy(body, base, len);
+            for (uint32_t f = 0, n = 1 + next_random(&seed) % 8; f < n; f++) {
+                uint32_t bit = next_random(&seed) % (uint32_t)(len * 8);
+                body[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            }
+        } else {
+            for (size_t j = 0; j < len; j++)
+                body[j] = (uint8_t)next_random(&seed);
+        }
+        nng_aio_set_msg(aio[i], msg);
+        nng_aio_set_timeout(aio[i], (nng_duration)opt->wait_ms);
+        nng_ctx_send(ctx[i], aio[i]);
+    }
+    free(base);
+    for (int i = 0; i < N; i++) {
+        nng_aio_wait(aio[i]);
+        if (nng_aio_result(aio[i]) != 0) {
+            nng_msg_free(nng_aio_get_msg(aio[i]));
+            continue;
+        }
+        nng_aio_set_timeout(aio[i], (nng_duration)opt->wait_ms);
+        nng_ctx_recv(ctx[i], aio[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        nng_aio_wait(aio[i]);
+        if (nng_aio_result(aio[i]) == 0) {
+            nng_msg *msg = nng_aio_get_msg(aio[i]);
+            mcx_envelope *reply = NULL;
+            answered++;
+            if (mcx_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), 0, &reply, NULL) !=
+                    MCX_MIGRATION_OK ||
+                reply->body_case == MCX_ENVELOPE_BODY_REQUEST)
+                bad++;
+            mcx_envelope_free(reply);
+            nng_msg_free(msg);
+        }
+    }
+    for (int i = 0; i < opened; i++) {
+        nng_aio_free(aio[i]);
+        nng_ctx_close(ctx[i]);
+    }
+    if (bad)
+        return conf_fail(why, why_cap, "%u of %u replies were not valid Envelopes", bad, answered);
+    if (fetch_vectors(opt, 1, NULL, &sqn, NULL, why, why_cap) != 0) {
+        char inner[256];
+        snprintf(inner, sizeof inner, "%s", why);
+        return conf_fail(why, why_cap, "server does not serve afterwards: %s", inner);
+    }
+    return 0;
+}
+
 /* One request of the concurrency case. */
 struct flight {
     nng_ctx ctx;
@@ -591,6 +681,7 @@ static const struct conf_case cases[] = {
     {"primary.truncated", case_truncated},
     {"primary.empty_message", case_empty_message},
     {"primary.oversize", case_oversize},
+    {"primary.random_messages", case_random_messages},
     {"primary.in_flight", case_in_flight},
 };
 
