@@ -10,7 +10,8 @@
 static const char *const top_keys[] = {"log", "sip", "registrar", "routes", "diameter", NULL};
 static const char *const top_required[] = {"registrar", "routes", NULL};
 static const char *const log_keys[] = {"level", NULL};
-static const char *const sip_keys[] = {"address", "port", "workers", "tcp", NULL};
+static const char *const sip_keys[] = {
+    "address", "port", "workers", "tcp", "tcp_connections", "tcp_idle_timeout", NULL};
 static const char *const reg_keys[] = {"server_name", "visited_network", "service_route",
                                        "min_expires", "max_expires",     "default_expires",
                                        "nonce_ttl",   "auth_items",      "uar",
@@ -42,6 +43,8 @@ static void defaults(struct cscf_config *c)
     snprintf(c->sip.address, sizeof c->sip.address, "127.0.0.1");
     c->sip.port = 5060;
     c->sip.tcp = true;
+    c->sip.tcp_max_connections = 4096;
+    c->sip.tcp_idle_ms = 600000;
     registrar_config_defaults(&c->registrar);
     c->shards = 256;
     c->cx_timeout_ms = 2000;
@@ -70,15 +73,19 @@ static int parse_sip(const struct mcx_config_node *root, struct cscf_config *c, 
                      size_t cap)
 {
     const struct mcx_config_node *sip = NULL;
-    uint32_t workers = 0;
+    uint32_t workers = 0, conns = 4096;
     if (mcx_config_get_map(root, "sip", &sip, err, cap) < 0 ||
         mcx_config_check_keys(sip, sip_keys, NULL, err, cap) != 0 ||
         get_text(sip, "address", c->sip.address, sizeof c->sip.address, err, cap) != 0 ||
         mcx_config_get_port(sip, "port", &c->sip.port, err, cap) < 0 ||
         mcx_config_get_u32(sip, "workers", 0, 256, &workers, err, cap) < 0 ||
-        mcx_config_get_bool(sip, "tcp", &c->sip.tcp, err, cap) < 0)
+        mcx_config_get_bool(sip, "tcp", &c->sip.tcp, err, cap) < 0 ||
+        mcx_config_get_u32(sip, "tcp_connections", 1, 1000000, &conns, err, cap) < 0 ||
+        mcx_config_get_duration_ms(sip, "tcp_idle_timeout", 0, 86400000, &c->sip.tcp_idle_ms, err,
+                                   cap) < 0)
         return -1;
     c->sip.workers = workers;
+    c->sip.tcp_max_connections = conns;
     return 0;
 }
 

@@ -7,6 +7,8 @@
  *       port: 5060
  *       workers: 0                   # 0: one per CPU
  *       tcp: true
+ *       tcp_connections: 4096        # TCP connections per worker
+ *       tcp_idle_timeout: 600s       # close a TCP connection silent this long (0: never)
  *     registrar:
  *       server_name: sip:scscf.partner.mcx.lab:5060   # S-CSCF name in MAR/SAR (required)
  *       visited_network: partner.mcx.lab              # UAR Visited-Network-Identifier

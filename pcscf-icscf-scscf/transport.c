@@ -42,6 +42,7 @@ struct conn {
     char *out;
     size_t out_len, out_cap;
     bool want_write;
+    uint64_t last_ms; /* last time bytes arrived */
 };
 
 struct worker {
@@ -274,6 +275,7 @@ static void accept_all(struct worker *w)
         c->id = ((uint64_t)++w->generation << 24) | (uint64_t)fd;
         c->addr = ss;
         c->addr_len = sl;
+        c->last_ms = cscf_now_ms();
         if (ep_add(w->epfd, fd, EPOLLIN | EPOLLRDHUP, EV_TAG(EV_CONN, c->id)) != 0) {
             close(fd);
             free(c);
@@ -322,6 +324,7 @@ static void conn_readable(struct worker *w, struct conn *c)
             return;
         }
         c->in_len += (size_t)n;
+        c->last_ms = cscf_now_ms();
         size_t off = 0;
         for (;;) {
             size_t avail = c->in_len - off;
@@ -371,6 +374,19 @@ static void conn_readable(struct worker *w, struct conn *c)
         /* frame_need and hdr_scanned count from the message start, which moves to 0 here */
         memmove(c->in, c->in + off, c->in_len - off);
         c->in_len -= off;
+    }
+}
+
+/* Closes the connections that have been silent longer than the idle limit. */
+static void close_idle(struct worker *w, uint64_t now_ms)
+{
+    uint64_t idle = w->server->cfg.tcp_idle_ms;
+    if (!idle)
+        return;
+    for (size_t i = 0; i < w->conn_slots && w->conn_count; i++) {
+        struct conn *c = w->conns[i];
+        if (c && now_ms - c->last_ms > idle)
+            conn_close(w, c, "idle");
     }
 }
 
@@ -481,7 +497,9 @@ static void *worker_main(void *arg)
                 uint64_t ticks;
                 ssize_t r = read(w->timer_fd, &ticks, sizeof ticks);
                 (void)r;
-                reg_worker_tick(&w->reg, cscf_now_ms());
+                uint64_t now = cscf_now_ms();
+                reg_worker_tick(&w->reg, now);
+                close_idle(w, now);
                 break;
             }
             case EV_CONN: {

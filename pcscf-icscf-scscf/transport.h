@@ -17,7 +17,8 @@ struct cscf_transport_config {
     uint16_t port;
     unsigned workers;           /* 0: one per online CPU */
     bool tcp;                   /* also listen on TCP */
-    size_t tcp_max_connections; /* per worker */
+    size_t tcp_max_connections; /* per worker; 0: 4096 */
+    uint64_t tcp_idle_ms;       /* close a connection silent this long; 0: never */
 };
 
 struct cscf_server;

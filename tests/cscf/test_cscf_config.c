@@ -17,30 +17,32 @@ static int parse(const char *text, struct cscf_config *cfg, char *err, size_t ca
 static void reads_a_full_file(void **state)
 {
     (void)state;
-    static const char text[] = "log: {level: debug}\n"
-                               "sip: {address: \"::1\", port: 5070, workers: 3, tcp: false}\n"
-                               "registrar:\n"
-                               "  server_name: sip:scscf.partner.mcx.lab:5060\n"
-                               "  visited_network: partner.mcx.lab\n"
-                               "  service_route: \"<sip:orig@127.0.20.1:5060;lr>\"\n"
-                               "  min_expires: 30\n"
-                               "  max_expires: 600\n"
-                               "  default_expires: 300\n"
-                               "  nonce_ttl: 10s\n"
-                               "  auth_items: 4\n"
-                               "  uar: false\n"
-                               "  shards: 64\n"
-                               "  cx_timeout: 500ms\n"
-                               "  cx_peer_wait: 0s\n"
-                               "routes:\n"
-                               "  - {match: \"*@mig.partner.mcx.lab\", realm: partner.mcx.lab, "
-                               "host: mms.partner.mcx.lab}\n"
-                               "  - {match: \"*\", realm: partner.mcx.lab}\n"
-                               "diameter:\n"
-                               "  identity: cscf.partner.mcx.lab\n"
-                               "  realm: partner.mcx.lab\n"
-                               "  address: 127.0.20.1\n"
-                               "  port: 3872\n";
+    static const char text[] =
+        "log: {level: debug}\n"
+        "sip: {address: \"::1\", port: 5070, workers: 3, tcp: false, tcp_connections: 10,\n"
+        "      tcp_idle_timeout: 2m}\n"
+        "registrar:\n"
+        "  server_name: sip:scscf.partner.mcx.lab:5060\n"
+        "  visited_network: partner.mcx.lab\n"
+        "  service_route: \"<sip:orig@127.0.20.1:5060;lr>\"\n"
+        "  min_expires: 30\n"
+        "  max_expires: 600\n"
+        "  default_expires: 300\n"
+        "  nonce_ttl: 10s\n"
+        "  auth_items: 4\n"
+        "  uar: false\n"
+        "  shards: 64\n"
+        "  cx_timeout: 500ms\n"
+        "  cx_peer_wait: 0s\n"
+        "routes:\n"
+        "  - {match: \"*@mig.partner.mcx.lab\", realm: partner.mcx.lab, "
+        "host: mms.partner.mcx.lab}\n"
+        "  - {match: \"*\", realm: partner.mcx.lab}\n"
+        "diameter:\n"
+        "  identity: cscf.partner.mcx.lab\n"
+        "  realm: partner.mcx.lab\n"
+        "  address: 127.0.20.1\n"
+        "  port: 3872\n";
     static struct cscf_config cfg;
     char err[256] = "";
     assert_int_equal(parse(text, &cfg, err, sizeof err), 0);
@@ -49,6 +51,8 @@ static void reads_a_full_file(void **state)
     assert_int_equal(cfg.sip.port, 5070);
     assert_int_equal(cfg.sip.workers, 3);
     assert_false(cfg.sip.tcp);
+    assert_int_equal(cfg.sip.tcp_max_connections, 10);
+    assert_int_equal(cfg.sip.tcp_idle_ms, 120000);
     assert_string_equal(cfg.registrar.server_name, "sip:scscf.partner.mcx.lab:5060");
     assert_string_equal(cfg.registrar.service_route, "<sip:orig@127.0.20.1:5060;lr>");
     assert_int_equal(cfg.registrar.min_expires, 30);
@@ -83,6 +87,8 @@ static void defaults_apply(void **state)
     assert_int_equal(cfg.sip.port, 5060);
     assert_true(cfg.sip.tcp);
     assert_int_equal(cfg.sip.workers, 0);
+    assert_int_equal(cfg.sip.tcp_max_connections, 4096);
+    assert_int_equal(cfg.sip.tcp_idle_ms, 600000);
     assert_int_equal(cfg.registrar.min_expires, 60);
     assert_int_equal(cfg.registrar.nonce_ttl_ms, 30000);
     assert_true(cfg.registrar.use_uar);

@@ -37,7 +37,7 @@ def start(host, family, name):
     cfg = os.path.join(state, "cscf.yaml")
     with open(cfg, "w") as f:
         f.write(f"""log: {{level: info}}
-sip: {{address: "{host}", port: {sip_port}, workers: 2, tcp: true}}
+sip: {{address: "{host}", port: {sip_port}, workers: 2, tcp: true, tcp_idle_timeout: 2s}}
 registrar:
   server_name: sip:scscf.test.mcx.lab:{sip_port}
   service_route: "<sip:orig@127.0.77.1:{sip_port};lr>"
@@ -213,6 +213,12 @@ def tcp_checks(host, family, port):
     msgs = recv_messages(c, 2)
     check(len(msgs) == 2 and b"Call-ID: tcp-body" in msgs[0] and b"Call-ID: tcp-after" in msgs[1],
           f"[{host}] TCP: body and next request split in 7-byte pieces -> two responses")
+    c.close()
+    # a silent connection is closed after tcp_idle_timeout (2 s here)
+    c = socket.create_connection((host, port), timeout=30)
+    c.sendall(b"REGISTER sip:test.mcx.lab SIP/2.0\r\nVia: SIP/2.0/TCP h")  # and nothing more
+    data = c.recv(65535)
+    check(data == b"", f"[{host}] TCP: an idle connection with a partial message is closed")
     c.close()
     # a message without Content-Length on a stream is a framing error: connection closed
     c = socket.create_connection((host, port), timeout=10)
