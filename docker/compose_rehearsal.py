@@ -5,13 +5,17 @@ Runs every service of the compose file from the built image's root file system (
 dependency order, with the service's own command, environment, mounted configuration files,
 health check and IPv4 addresses, inside a private network namespace that this program checks is
 empty (only `lo`) before it puts the compose addresses on its loopback interface: nothing leaves
-that namespace. The one difference from `docker compose up`: there is no MongoDB server here, so
-mongodb://mongo:27017/DB in the mounted files and the environment becomes sqlite:/var/lib/mcx/DB.db
-(the same store interface, the embedded backend). Passes when every one-shot service (provision,
-ue) exits 0 and every daemon turns healthy and stays up.
+that namespace. The one difference from `docker compose up` is the mongo service (no MongoDB
+server is packaged in Debian): with --mongo-mock SCRIPT, tests/store/mongo_mock_server.py (a
+MongoDB wire-protocol server on python3-mockupdb + python3-mongomock) serves 127.0.0.1:27017 in
+the namespace and the image's /etc/hosts names it `mongo`, so the services use their mongodb://
+URIs unchanged; without it, mongodb://mongo:27017/DB in the mounted files and the environment
+becomes sqlite:/var/lib/mcx/DB.db (the embedded backend behind the same store interface).
+Passes when every one-shot service (provision, ue) exits 0 and every daemon turns healthy and
+stays up.
 
 Usage (root, in a fresh network namespace):
-    unshare --net -- compose_rehearsal.py ROOTFS docker/compose.yaml LOGDIR
+    unshare --net -- compose_rehearsal.py [--mongo-mock SCRIPT] ROOTFS docker/compose.yaml LOGDIR
 """
 import os
 import re
@@ -30,8 +34,23 @@ def say(text):
     print(f"compose_rehearsal: {text}", flush=True)
 
 
+SQLITE_FOR_MONGO = True  # False when a MongoDB (mock) server stands in for the mongo service
+
+
 def to_sqlite(text):
+    if not SQLITE_FOR_MONGO:
+        return text
     return MONGO_URI.sub(lambda m: f"sqlite:/var/lib/mcx/{m.group(1)}.db", text)
+
+
+def tcp_listening(port):
+    """Whether a TCP socket listens on port in this network namespace."""
+    with open("/proc/self/net/tcp", encoding="ascii") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":
+                return True
+    return False
 
 
 def seconds(value, default):
@@ -63,7 +82,7 @@ def topological(services):
 
 
 class Rehearsal:
-    def __init__(self, rootfs, compose_path, logdir):
+    def __init__(self, rootfs, compose_path, logdir, mongo_mock=None):
         self.rootfs = rootfs
         self.base = os.path.dirname(os.path.abspath(compose_path))
         with open(compose_path, encoding="utf-8") as f:
@@ -71,6 +90,7 @@ class Rehearsal:
         self.logdir = logdir
         self.daemons = {}  # name -> Popen
         self.logs = {}
+        self.mongo_mock = mongo_mock
 
     def chroot_cmd(self, argv):
         return ["chroot", self.rootfs] + argv
@@ -107,7 +127,7 @@ class Rehearsal:
             with open(target, "w", encoding="utf-8") as f:
                 f.write(to_sqlite(text))
             say(f"{name}: mounted {parts[0]} at {parts[1]}"
-                + (" (MongoDB URI -> SQLite)" if MONGO_URI.search(text) else ""))
+                + (" (MongoDB URI -> SQLite)" if SQLITE_FOR_MONGO and MONGO_URI.search(text) else ""))
 
     def healthy(self, name, svc):
         check = svc.get("healthcheck") or {}
@@ -154,6 +174,30 @@ class Rehearsal:
         say(f"{name}: healthy")
         return True
 
+    def start_mongo_mock(self):
+        """The mongo service: the wire-protocol mock on 127.0.0.1:27017, named mongo in the
+        image's /etc/hosts; or nothing (SQLite) when no mock was given."""
+        if not self.mongo_mock:
+            say("mongo: not run here (the services use SQLite in this rehearsal)")
+            return True
+        with open(os.path.join(self.rootfs, "etc/hosts"), "a", encoding="ascii") as f:
+            f.write("127.0.0.1 mongo\n")
+        log_path = os.path.join(self.logdir, "mongo.log")
+        self.logs["mongo"] = log_path
+        with open(log_path, "w", encoding="utf-8") as log:
+            proc = subprocess.Popen(["/usr/bin/python3", self.mongo_mock, "--port", "27017"],
+                                    stdout=log, stderr=log)
+        self.daemons["mongo"] = proc
+        deadline = time.monotonic() + 60
+        while not tcp_listening(27017):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                say("mongo: the MongoDB mock did not start")
+                return False
+            time.sleep(0.1)
+        say(f"mongo: MongoDB wire-protocol mock {os.path.basename(self.mongo_mock)} on "
+            f"127.0.0.1:27017 (pid {proc.pid}), /etc/hosts: mongo")
+        return True
+
     def stop(self):
         for name, proc in reversed(list(self.daemons.items())):
             if proc.poll() is None:
@@ -183,7 +227,9 @@ class Rehearsal:
         try:
             for name in topological(services):
                 if name == "mongo":
-                    say("mongo: not run here (the services use SQLite in this rehearsal)")
+                    if not self.start_mongo_mock():
+                        ok = False
+                        break
                     continue
                 if not self.run_service(name, services[name]):
                     ok = False
@@ -201,12 +247,19 @@ class Rehearsal:
 
 
 def main():
-    if len(sys.argv) != 4:
+    global SQLITE_FOR_MONGO
+    args = sys.argv[1:]
+    mongo_mock = None
+    if args[:1] == ["--mongo-mock"] and len(args) >= 2:
+        mongo_mock = args[1]
+        args = args[2:]
+        SQLITE_FOR_MONGO = False
+    if len(args) != 3:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
-    rootfs, compose_path, logdir = sys.argv[1:]
+    rootfs, compose_path, logdir = args
     os.makedirs(logdir, exist_ok=True)
-    rehearsal = Rehearsal(rootfs, compose_path, logdir)
+    rehearsal = Rehearsal(rootfs, compose_path, logdir, mongo_mock)
     ok = rehearsal.run()
     ue_log = rehearsal.logs.get("ue")
     if ok and ue_log:
