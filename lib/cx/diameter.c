@@ -120,8 +120,13 @@ static void ignore_sigpipe(void)
 
 static int make_state_dir(const char *dir, char *err, size_t err_len)
 {
+    struct stat st;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, err_len, "cannot create state_dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "state_dir %s is not a directory", dir);
         return -1;
     }
     return 0;
@@ -160,15 +165,14 @@ int mcx_diameter_init(const struct mcx_diameter_config *cfg, char *err, size_t e
     struct diameter_tls_paths tls;
     int rc = -1;
     err[0] = '\0';
-    if (diameter_conf_validate(cfg, err, err_len) != 0)
+    if (diameter_conf_validate(cfg, err, err_len) != 0 ||
+        make_state_dir(cfg->state_dir, err, err_len) != 0)
         return -1;
     pthread_mutex_lock(&core_lock);
     if (core_state != CORE_NONE) {
         snprintf(err, err_len, "the Diameter core can be initialised once per process");
         goto out;
     }
-    if (make_state_dir(cfg->state_dir, err, err_len) != 0)
-        goto out;
     core_cfg = *cfg;
     memset(&tls, 0, sizeof tls);
     if (cfg->tls) {

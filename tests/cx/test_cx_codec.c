@@ -562,7 +562,7 @@ static void config_rejected(void **state)
     snprintf(good.realm, sizeof good.realm, "test.lab");
     snprintf(good.listen_address, sizeof good.listen_address, "127.0.0.1");
     good.listen_port = 3868;
-    snprintf(good.state_dir, sizeof good.state_dir, "/tmp/unused");
+    snprintf(good.state_dir, sizeof good.state_dir, "%s", state_dir); /* exists already */
 
     cfg = good;
     snprintf(cfg.identity, sizeof cfg.identity, "hss test\"lab");
@@ -596,6 +596,9 @@ static void config_rejected(void **state)
     for (int i = 0; i < MCX_DIAMETER_MAX_PEERS; i++)
         assert_int_equal(mcx_diameter_config_add_peer(&cfg, "p.test.lab", "127.0.0.9", 1), 0);
     assert_int_equal(mcx_diameter_config_add_peer(&cfg, "p.test.lab", "127.0.0.9", 1), -1);
+    cfg = good;
+    snprintf(cfg.state_dir, sizeof cfg.state_dir, "/dev/null");
+    expect_config_error(&cfg, "not a directory");
     /* A valid configuration is refused too, but only because the core already runs. */
     expect_config_error(&good, "once per process");
 }
