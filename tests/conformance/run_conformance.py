@@ -6,10 +6,11 @@
 
 primary: starts mcx-hss and mcx-mms --role primary on 127.0.N.1 with a fresh SQLite database
          provisioned by mcx-ctl (a subscriber allowing partner.mcx.lab, one allowing only another
-         system), then runs the suite as a partner against tcp://127.0.N.1:7300.
+         system), then runs the suite as a partner against the primary's REP URL.
 partner: starts mcx-mms --role partner on 127.0.N.2 with a binding whose primary MMS is the
-         suite itself (tcp://127.0.N.3:7301), then runs the suite as the primary and as the
-         partner's SIP core (Diameter on 127.0.N.3).
+         suite itself (127.0.N.3), then runs the suite as the primary and as the partner's SIP
+         core (Diameter on 127.0.N.3).
+Ports: 30000 + 10 * N + 1..8 (mmslab.port_base), none shared with other tests.
 The daemons are always stopped; the suite's PASS/FAIL lines are printed as they come."""
 
 import argparse
@@ -24,13 +25,14 @@ import mmslab  # noqa: E402
 
 def run_primary(args, lab):
     primary, db = "127.0.%d.1" % args.net, lab.path("primary.db")
+    base = mmslab.port_base(args.net)
+    url = "tcp://%s:%d" % (primary, base + 7)
     lab.add_subscriber(db, "alice", "primary.mcx.lab", ["partner.mcx.lab"])
     lab.add_subscriber(db, "bob", "primary.mcx.lab", ["other.mcx.lab"])
-    lab.start_hss(db, primary, 3868)
-    cfg = lab.primary_config("primary", db, primary, 3873, "tcp://%s:7300" % primary, primary,
-                             3868)
+    lab.start_hss(db, primary, base + 1)
+    cfg = lab.primary_config("primary", db, primary, base + 2, url, primary, base + 1)
     lab.start_mms("primary", "primary", cfg)
-    return [args.suite, "--role-under-test", "primary", "--url", "tcp://%s:7300" % primary,
+    return [args.suite, "--role-under-test", "primary", "--url", url,
             "--impi", "alice@primary.mcx.lab", "--impu", "sip:alice@primary.mcx.lab",
             "--denied-impi", "bob@primary.mcx.lab", "--denied-impu", "sip:bob@primary.mcx.lab",
             "--k", mmslab.K, "--opc", mmslab.OPC, "--in-flight", str(args.in_flight)]
@@ -39,10 +41,11 @@ def run_primary(args, lab):
 def run_partner(args, lab):
     partner, suite = "127.0.%d.2" % args.net, "127.0.%d.3" % args.net
     db = lab.path("partner.db")
-    url = "tcp://%s:7301" % suite
+    base = mmslab.port_base(args.net)
+    url = "tcp://%s:%d" % (suite, base + 7)
     lab.add_binding(db, "alice", "mig.partner.mcx.lab", "primary.mcx.lab", "primary.mcx.lab",
                     url)
-    cfg = lab.partner_config("partner", db, partner, 3870, timeout="2s", resends=1)
+    cfg = lab.partner_config("partner", db, partner, base + 3, timeout="2s", resends=1)
     lab.start_mms("partner", "partner", cfg)
     return [args.suite, "--role-under-test", "partner", "--url", url,
             "--partner-impi", "alice@mig.partner.mcx.lab",
@@ -53,9 +56,9 @@ def run_partner(args, lab):
             "--opc", mmslab.OPC, "--partner-timeout-ms", "2000",
             "--diameter-identity", "conformance.partner.mcx.lab",
             "--diameter-realm", "partner.mcx.lab", "--diameter-address", suite,
-            "--diameter-port", "3874", "--diameter-state-dir", lab.path("suite-fd"),
+            "--diameter-port", str(base + 4), "--diameter-state-dir", lab.path("suite-fd"),
             "--peer-identity", "mms.partner.mcx.lab", "--peer-realm", "partner.mcx.lab",
-            "--peer-address", partner, "--peer-port", "3870",
+            "--peer-address", partner, "--peer-port", str(base + 3),
             "--in-flight", str(args.in_flight)]
 
 

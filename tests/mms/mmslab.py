@@ -15,6 +15,11 @@ K = "465b5ce8b199b49faa5f0a2ee238a6bc"
 OPC = "cd63cb71954a9f4e48a5994e37a02baf"
 
 
+def port_base(net):
+    """First of ten ports reserved for the test network 127.0.NET.x (30000 + 10 * NET)."""
+    return 30000 + 10 * net
+
+
 class Proc:
     """One daemon with its log file."""
 

@@ -25,16 +25,24 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mmslab  # noqa: E402
 
-# Each case runs on its own 127.0.N.0/24 (N from --net) so that cases can run in parallel.
+# Each case runs on its own 127.0.N.0/24 and its own ports (N from --net), so that cases can run
+# in parallel and never meet another test's listener (a process that listens on 0.0.0.0:PORT
+# blocks PORT on every address).
 PRIMARY_ADDR = PARTNER_ADDR = PROBE_ADDR = LINK_URL = TLS_URL = None
-HSS_PORT, PRIMARY_DIA_PORT, PARTNER_DIA_PORT, PROBE_PORT = 3868, 3873, 3870, 3875
+HSS_PORT = PRIMARY_DIA_PORT = PARTNER_DIA_PORT = PROBE_PORT = None
+TLS_PRIMARY_DIA_PORT = TLS_PARTNER_DIA_PORT = None
 
 
 def set_net(n):
-    global PRIMARY_ADDR, PARTNER_ADDR, PROBE_ADDR, LINK_URL, TLS_URL
+    global PRIMARY_ADDR, PARTNER_ADDR, PROBE_ADDR, LINK_URL, TLS_URL, HSS_PORT
+    global PRIMARY_DIA_PORT, PARTNER_DIA_PORT, PROBE_PORT, TLS_PRIMARY_DIA_PORT
+    global TLS_PARTNER_DIA_PORT
     PRIMARY_ADDR, PARTNER_ADDR, PROBE_ADDR = ("127.0.%d.%d" % (n, i) for i in (1, 2, 3))
-    LINK_URL = "tcp://%s:7300" % PRIMARY_ADDR
-    TLS_URL = "tls+tcp://%s:7310" % PRIMARY_ADDR
+    base = mmslab.port_base(n)
+    HSS_PORT, PRIMARY_DIA_PORT, PARTNER_DIA_PORT, PROBE_PORT = base + 1, base + 2, base + 3, base + 4
+    TLS_PRIMARY_DIA_PORT, TLS_PARTNER_DIA_PORT = base + 5, base + 6
+    LINK_URL = "tcp://%s:%d" % (PRIMARY_ADDR, base + 7)
+    TLS_URL = "tls+tcp://%s:%d" % (PRIMARY_ADDR, base + 8)
 
 failures = []
 
@@ -70,7 +78,8 @@ class Env:
         self.partner = lab.start_mms("partner", "partner", cfg)
 
     def probe(self, user, expect=2001, items=1, count=1, interval_ms=0, peer="mms.partner.mcx.lab",
-              peer_port=PARTNER_DIA_PORT, background=False, burst=0):
+              peer_port=None, background=False, burst=0):
+        peer_port = peer_port or PARTNER_DIA_PORT
         argv = [self.args.probe, "mar",
                 "--diameter-identity", "probe.partner.mcx.lab", "--diameter-realm",
                 "partner.mcx.lab", "--diameter-address", PROBE_ADDR, "--diameter-port",
@@ -200,18 +209,19 @@ def case_tls(env):
                        ["mms.primary.mcx.lab", PRIMARY_ADDR])
     client = make_cert(lab, "partner-cert", "mms.partner.mcx.lab", ca)
     rogue = make_cert(lab, "rogue-cert", "mms.partner.mcx.lab", rogue_ca)
-    cfg = lab.primary_config("primary-tls", env.primary_db, PRIMARY_ADDR, 3876, TLS_URL,
+    cfg = lab.primary_config("primary-tls", env.primary_db, PRIMARY_ADDR, TLS_PRIMARY_DIA_PORT,
+                             TLS_URL,
                              PRIMARY_ADDR, HSS_PORT, tls=(server[0], server[1], ca[0]),
                              identity="mms2.primary.mcx.lab")
     lab.start_mms("primary-tls", "primary", cfg)
     tls_db = lab.path("partner-tls.db")
     lab.add_binding(tls_db, "carol", "mig.partner.mcx.lab", "primary.mcx.lab",
                     "primary.mcx.lab", TLS_URL)
-    cfg = lab.partner_config("partner-tls", tls_db, PARTNER_ADDR, 3877,
+    cfg = lab.partner_config("partner-tls", tls_db, PARTNER_ADDR, TLS_PARTNER_DIA_PORT,
                              tls=(client[0], client[1], ca[0]), peer_name="mms.primary.mcx.lab",
                              identity="mms2.partner.mcx.lab")
     partner = lab.start_mms("partner-tls", "partner", cfg)
-    rc, out = env.probe("carol", peer="mms2.partner.mcx.lab", peer_port=3877)
+    rc, out = env.probe("carol", peer="mms2.partner.mcx.lab", peer_port=TLS_PARTNER_DIA_PORT)
     check(rc == 0 and "ok=yes" in out, "MAR over a tls+tcp:// link with mutual certificates "
           "-> vectors a UE accepts (%s)" % out)
     rc, out = link_probe(env, ca[0], client[0], client[1])
@@ -222,11 +232,12 @@ def case_tls(env):
     rc, out = link_probe(env, ca[0], rogue[0], rogue[1])
     check(rc == 3, "a client certificate from another CA is refused (%s)" % out)
     partner.stop()
-    cfg = lab.partner_config("partner-rogue", tls_db, PARTNER_ADDR, 3877,
+    cfg = lab.partner_config("partner-rogue", tls_db, PARTNER_ADDR, TLS_PARTNER_DIA_PORT,
                              tls=(rogue[0], rogue[1], ca[0]), peer_name="mms.primary.mcx.lab",
                              identity="mms2.partner.mcx.lab")
     lab.start_mms("partner-rogue", "partner", cfg)
-    rc, out = env.probe("carol", expect=5012, peer="mms2.partner.mcx.lab", peer_port=3877)
+    rc, out = env.probe("carol", expect=5012, peer="mms2.partner.mcx.lab",
+                        peer_port=TLS_PARTNER_DIA_PORT)
     check(rc == 0 and "ok=yes" in out,
           "a partner with a wrong certificate gets no vectors (MAR -> 5012) (%s)" % out)
 
