@@ -17,7 +17,10 @@ Cases:
                 RES at a 0x00 byte: such answers get 403 and are retried; every 403 must answer a
                 cut RES and every 200 a whole one)
   load          `mcx-ue load`: 1,000 migrated UEs register once each
-  demo          `./lab demo` exits 0 and prints steps 2-14, and leaves nothing running"""
+  demo          `./lab demo` exits 0 and prints steps 2-14, and leaves nothing running
+  mongodb       the lab on MongoDB (`up --db mongodb://...`: a real mongod when one is on PATH,
+                else tests/store/mongo_mock_server.py): migrated and home registrations, and a
+                second `up` on the same server starts from fresh databases"""
 
 import argparse
 import base64
@@ -351,10 +354,83 @@ def case_demo(lab):
     lab.check_logs_clean()
 
 
+def start_mongodb(lab):
+    """A MongoDB server on 127.0.0.1 for this case; returns (Popen, port) or None (skip)."""
+    work = lab.args.work
+    port_file = os.path.join(work, "mongo.port")
+    if shutil.which("mongod"):
+        port = 27000 + lab.args.net
+        os.makedirs(os.path.join(work, "mongo-data"))
+        argv = ["mongod", "--bind_ip", "127.0.0.1", "--port", str(port), "--dbpath",
+                os.path.join(work, "mongo-data")]
+    else:
+        probe = subprocess.run(["/usr/bin/python3", "-c", "import mockupdb, mongomock"],
+                               capture_output=True)
+        if probe.returncode != 0:
+            return None
+        port = None
+        argv = ["/usr/bin/python3", os.path.join(lab.args.source, "tests", "store",
+                                                 "mongo_mock_server.py"), "--port-file", port_file]
+    proc = subprocess.Popen(argv, stdout=open(os.path.join(work, "mongo.log"), "w"),
+                            stderr=subprocess.STDOUT)
+    for _ in range(600):
+        if port is None and os.path.exists(port_file):
+            with open(port_file) as f:
+                text = "".join(c for c in f.read() if c.isdigit())
+            port = int(text) if text else None
+        if port is not None:
+            try:
+                import socket
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return proc, port
+            except OSError:
+                pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    raise RuntimeError("the MongoDB server did not start (see %s/mongo.log)" % work)
+
+
+def case_mongodb(lab):
+    started = start_mongodb(lab)
+    if started is None:
+        print("skip: no mongod and no python3-mockupdb/python3-mongomock")
+        return 77
+    server, port = started
+    try:
+        uri = "mongodb://127.0.0.1:%d" % port
+        for round_no in (1, 2):
+            lab.up("--db", uri, "--users", "5")
+            check("database=mongodb" in lab.log("primary-hss"),
+                  "round %d: the primary HSS runs on MongoDB" % round_no)
+            expect(lab.ue("register", "alice@mig.partner.mcx.lab", ALICE, lab.partner), 0,
+                   "round %d: migrated registration on MongoDB" % round_no, "registered")
+            expect(lab.ue("register", "bob@partner.mcx.lab", BOB, lab.partner), 0,
+                   "round %d: home registration in the partner system" % round_no, "registered")
+            expect(lab.ue("register", "carol@mig.partner.mcx.lab", CAROL, lab.partner), 6,
+                   "round %d: carol not allowed -> 403" % round_no, "403")
+            listed = subprocess.run([lab.ctl_bin, "--db", uri + "/mcx_lab_primary", "subscriber",
+                                     "list", "--limit", "100"], capture_output=True, text=True)
+            count = listed.stdout.count("impi=")
+            check(count == 8, "round %d: the primary database holds exactly the lab's 8 "
+                  "subscribers (%d)" % (round_no, count), listed.stderr)
+            lab.down()
+        lab.check_logs_clean()
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--case", required=True,
-                    choices=["migration", "primary_down", "sipp", "load", "demo"])
+                    choices=["migration", "primary_down", "sipp", "load", "demo", "mongodb"])
     ap.add_argument("--source", required=True)
     ap.add_argument("--build", required=True)
     ap.add_argument("--work", required=True)
