@@ -20,7 +20,8 @@ Cases:
   demo          `./lab demo` exits 0 and prints steps 2-14, and leaves nothing running
   mongodb       the lab on MongoDB (`up --db mongodb://...`: a real mongod when one is on PATH,
                 else tests/store/mongo_mock_server.py): migrated and home registrations, and a
-                second `up` on the same server starts from fresh databases"""
+                second `up` on the same server starts from fresh databases and runs the link
+                over TLS (`up --tls`)"""
 
 import argparse
 import base64
@@ -401,12 +402,15 @@ def case_mongodb(lab):
     server, port = started
     try:
         uri = "mongodb://127.0.0.1:%d" % port
-        for round_no in (1, 2):
-            lab.up("--db", uri, "--users", "5")
+        for round_no in (1, 2):  # the second round also runs the link over TLS
+            lab.up("--db", uri, "--users", "5", *(["--tls"] if round_no == 2 else []))
             check("database=mongodb" in lab.log("primary-hss"),
                   "round %d: the primary HSS runs on MongoDB" % round_no)
             expect(lab.ue("register", "alice@mig.partner.mcx.lab", ALICE, lab.partner), 0,
                    "round %d: migrated registration on MongoDB" % round_no, "registered")
+            if round_no == 2:
+                check(bool(lab.log_lines("partner-mms", "event=link_up", "url=tls+tcp://")),
+                      "round 2: the partner MMS dialled the primary over tls+tcp://")
             expect(lab.ue("register", "bob@partner.mcx.lab", BOB, lab.partner), 0,
                    "round %d: home registration in the partner system" % round_no, "registered")
             expect(lab.ue("register", "carol@mig.partner.mcx.lab", CAROL, lab.partner), 6,
