@@ -25,14 +25,22 @@ LOG_DIR="${MCX_LOG_DIR:-/var/log/mcx}"
 BIN_DIR="${MCX_BIN_DIR:-}"
 START_TIMEOUT="${MCX_START_TIMEOUT:-30}" # seconds to wait for one daemon's listeners
 
-# The lab's users (3GPP TS 35.208 test set 1 keys: public test values, lab only).
-LAB_K=465b5ce8b199b49faa5f0a2ee238a6bc
-LAB_OP=cdc202d5123e20f62b6d676ac72cb318
-ALICE_PRIMARY=alice@primary.mcx.lab   # primary identity of the migrated user
+# The lab's users: the same as ./lab's (README "Registering SIPp and pjsua against the lab");
+# keys of 3GPP TS 35.208 test sets without a 0x00 byte: public test values, lab only.
+ALICE_K=465b5ce8b199b49faa5f0a2ee238a6bc
+ALICE_OP=cdc202d5123e20f62b6d676ac72cb318
+CAROL_K=fec86ba6eb707ed08905757b1bb44b8f
+CAROL_OP=dbc59adcb6f9a0ef735477b7fadf8374
+BOB_K=4ab1deb05ca6ceb051fc98e77d026a84
+BOB_OP=2d16c5cd1fdf6b22383584e3bef2a8d8
+DAVE_PASSWORD=dave-lab-pw
+ALICE_PRIMARY=alice@primary.mcx.lab     # may migrate to partner.mcx.lab
 ALICE_PARTNER=alice@mig.partner.mcx.lab # her partner identity (the binding)
-BOB_PRIMARY=bob@primary.mcx.lab       # a primary user registering at home
-CAROL_PARTNER=carol@partner.mcx.lab   # a partner-local user (MD5 digest, for pjsua)
-CAROL_PASSWORD=carol-lab-password
+CAROL_PRIMARY=carol@primary.mcx.lab     # bound, but not allowed to migrate: 403
+CAROL_PARTNER=carol@mig.partner.mcx.lab
+DAVE_PRIMARY=dave@primary.mcx.lab       # SIP Digest (MD5) user of the primary system
+BOB_PARTNER=bob@partner.mcx.lab         # the partner system's own user (partner HSS)
+AKA_SCHEMES=(--scheme Digest-AKAv1-MD5 --scheme Digest-AKAv2-MD5)
 
 say() { printf 'mcx-lab: %s\n' "$*" >&2; }
 die() {
@@ -142,25 +150,28 @@ ensure_binding() {
     say "provision: binding $impi added to $db"
 }
 
-# Provisions the lab's users: primary subscribers (alice may migrate to partner.mcx.lab), the
-# partner MMS's binding for alice, and the partner HSS's local user carol.
+# Provisions the lab's users: primary subscribers (alice may migrate to partner.mcx.lab, carol
+# may not, dave uses MD5), the partner MMS's bindings for alice and carol, the partner HSS's bob.
 cmd_provision() {
     local primary_db="${MCX_PRIMARY_DB:-sqlite:$STATE_DIR/primary.db}"
-    local partner_hss_db="${MCX_PARTNER_HSS_DB:-sqlite:$STATE_DIR/partner-hss.db}"
-    local partner_mms_db="${MCX_PARTNER_MMS_DB:-sqlite:$STATE_DIR/partner-mms.db}"
-    local primary_mms="${MCX_PRIMARY_MMS_URL:-tcp://127.0.10.1:7300}"
+    local partner_hss_db="${MCX_PARTNER_HSS_DB:-sqlite:$STATE_DIR/partner_hss.db}"
+    local partner_mms_db="${MCX_PARTNER_MMS_DB:-sqlite:$STATE_DIR/partner_mms.db}"
+    local primary_mms="${MCX_PRIMARY_MMS_URL:-tcp://127.0.10.1:7300}" name
     mkdir -p "$STATE_DIR"
     ensure_subscriber "$primary_db" "$ALICE_PRIMARY" --impu "sip:$ALICE_PRIMARY" \
-        --k "$LAB_K" --op "$LAB_OP" --scheme Digest-AKAv1-MD5 --scheme Digest-AKAv2-MD5 \
-        --allow-partner partner.mcx.lab
-    ensure_subscriber "$primary_db" "$BOB_PRIMARY" --impu "sip:$BOB_PRIMARY" \
-        --k "$LAB_K" --op "$LAB_OP"
-    ensure_binding "$partner_mms_db" "$ALICE_PARTNER" --partner-impu "sip:$ALICE_PARTNER" \
-        --primary-impi "$ALICE_PRIMARY" --primary-impu "sip:$ALICE_PRIMARY" \
-        --primary-system primary.mcx.lab --primary-mms "$primary_mms"
-    ensure_subscriber "$partner_hss_db" "$CAROL_PARTNER" --impu "sip:$CAROL_PARTNER" \
-        --k "$LAB_K" --op "$LAB_OP" --scheme Digest-AKAv1-MD5 --scheme "SIP Digest" \
-        --password "$CAROL_PASSWORD"
+        --k "$ALICE_K" --op "$ALICE_OP" "${AKA_SCHEMES[@]}" --allow-partner partner.mcx.lab
+    ensure_subscriber "$primary_db" "$CAROL_PRIMARY" --impu "sip:$CAROL_PRIMARY" \
+        --k "$CAROL_K" --op "$CAROL_OP" "${AKA_SCHEMES[@]}"
+    ensure_subscriber "$primary_db" "$DAVE_PRIMARY" --impu "sip:$DAVE_PRIMARY" \
+        --k "$CAROL_K" --op "$CAROL_OP" --scheme "SIP Digest" --password "$DAVE_PASSWORD"
+    ensure_subscriber "$partner_hss_db" "$BOB_PARTNER" --impu "sip:$BOB_PARTNER" \
+        --k "$BOB_K" --op "$BOB_OP" "${AKA_SCHEMES[@]}"
+    for name in alice carol; do
+        ensure_binding "$partner_mms_db" "$name@mig.partner.mcx.lab" \
+            --partner-impu "sip:$name@mig.partner.mcx.lab" --primary-impi "$name@primary.mcx.lab" \
+            --primary-impu "sip:$name@primary.mcx.lab" --primary-system primary.mcx.lab \
+            --primary-mms "$primary_mms"
+    done
 }
 
 # ---- all-in-one: the whole topology in this container, on loopback ----
@@ -287,8 +298,8 @@ print_trace() {
     grep -h -E "alice@" "$LOG_DIR"/*.log | sort | cut -c1-220 >&2 || true
 }
 
-# demo_checks: the migrated registration and what must have happened on the way; then a home
-# registration in the primary system (bob, AKA) and a local one in the partner (carol, MD5).
+# demo_checks: the migrated registration and what must have happened on the way (as ./lab demo:
+# then a home registration in each system), the MD5 user, and the user the primary refuses.
 demo_checks() {
     register_migrated || return 1
     check_log partner-mms "event=mar .*impi=$ALICE_PARTNER.*primary_impi=$ALICE_PRIMARY" \
@@ -300,13 +311,25 @@ demo_checks() {
     check_log partner-cscf "event=register_ok .*impi=$ALICE_PARTNER" \
         "partner CSCF registered the migrated UE (steps 12-14)" || return 1
     print_trace
-    say "UE: REGISTER $BOB_PRIMARY at the primary CSCF (home registration, AKA)"
-    ue_register --impi "$BOB_PRIMARY" --k "$LAB_K" --op "$LAB_OP" --server 127.0.10.1:5060 \
+    say "UE: REGISTER $ALICE_PRIMARY at the primary CSCF (home registration, AKA)"
+    ue_register --impi "$ALICE_PRIMARY" --k "$ALICE_K" --op "$ALICE_OP" \
+        --server 127.0.10.1:5060 --state "$STATE_DIR/ue-alice.state" || return 1
+    say "UE: REGISTER $BOB_PARTNER at the partner CSCF (the partner's own user, AKA)"
+    ue_register --impi "$BOB_PARTNER" --k "$BOB_K" --op "$BOB_OP" --server 127.0.20.1:5060 \
         --state "$STATE_DIR/ue-bob.state" || return 1
-    say "UE: REGISTER $CAROL_PARTNER at the partner CSCF (local user, MD5 digest)"
-    ue_register --impi "$CAROL_PARTNER" --k "$LAB_K" --op "$LAB_OP" --algorithm MD5 \
-        --password "$CAROL_PASSWORD" --server 127.0.20.1:5060 \
-        --state "$STATE_DIR/ue-carol.state" || return 1
+    say "UE: REGISTER $DAVE_PRIMARY at the primary CSCF (MD5 digest)"
+    ue_register --impi "$DAVE_PRIMARY" --k "$CAROL_K" --op "$CAROL_OP" --algorithm MD5 \
+        --password "$DAVE_PASSWORD" --server 127.0.10.1:5060 \
+        --state "$STATE_DIR/ue-dave.state" || return 1
+    say "UE: REGISTER $CAROL_PARTNER at the partner CSCF (bound, not allowed to migrate)"
+    local status=0
+    ue_register --impi "$CAROL_PARTNER" --k "$CAROL_K" --op "$CAROL_OP" \
+        --server 127.0.20.1:5060 --state "$STATE_DIR/ue-carol.state" 2>/dev/null || status=$?
+    if [ $status -ne 6 ]; then # mcx-ue: 6 = 403 Forbidden
+        say "$CAROL_PARTNER: expected 403 (mcx-ue exit 6), got exit $status"
+        return 1
+    fi
+    say "ok: $CAROL_PARTNER refused with 403"
 }
 
 cmd_all_in_one() {
