@@ -49,6 +49,7 @@ struct env {
     uint16_t hss2_db_port;   /* where hss2's MongoDB is expected (nothing listens at first) */
     char hss2_db_uri[256];
     pid_t mongo_pid; /* the MongoDB test server started for hss2, or -1 */
+    bool tls;        /* every Diameter connection over TLS (test PKI in <dir>/pki) */
 };
 
 extern struct env env;
@@ -56,12 +57,14 @@ extern struct env env;
 /* A free TCP port on addr (bound once and released). */
 uint16_t env_free_port(const char *addr);
 
-/* Creates the work directory, opens the store at db_uri and prepares the two HSS slots.
- * hss_port 0 picks a free port. Returns 0, or -1 with a message on stderr. */
-int env_setup(const char *hss_binary, const char *db_uri, uint16_t hss_port);
+/* Creates the work directory, opens the store at db_uri and prepares the HSS slots (with
+ * tls, a test CA and a certificate per identity). hss_port 0 picks a free port. Returns 0, or
+ * -1 with a message on stderr. */
+int env_setup(const char *hss_binary, const char *db_uri, uint16_t hss_port, bool tls);
 
 /* Stops everything that runs and removes the work directory (kept when keep is true, an HSS
- * did not exit cleanly or MCX_TEST_KEEP is set). Returns 0, or -1 when an HSS did not exit with status 0. */
+ * did not exit cleanly or MCX_TEST_KEEP is set). Returns 0, or -1 when an HSS did not exit with
+ * status 0. */
 int env_teardown(bool keep);
 
 /* Writes h's configuration and starts it; waits for its pidfile (event=ready). Returns 0, or -1
@@ -70,6 +73,11 @@ int env_hss_start(struct env_hss *h);
 
 /* Sends SIGTERM and waits for the process; returns its exit status (0 = clean), or -1. */
 int env_hss_stop(struct env_hss *h);
+
+/* env_hss_stop(), then whether the stop was clean: exit status 0. Over TLS only, a
+ * freeDiameter 1.2.1 TLS-teardown abort (SIGABRT with its fd_fifo_del assertion in the log,
+ * the race lib/cx's tests document) is reported on stdout and tolerated; nothing else is. */
+bool env_hss_stop_clean(struct env_hss *h);
 
 /* Whether h's process is still running (not exited). */
 bool env_hss_alive(struct env_hss *h);

@@ -3,6 +3,10 @@
  * the store API.
  *
  * usage: test_hss_cx --hss PATH --db URI [--hss-port N] [--only TEST] [--mongo-mock SCRIPT]
+ *                    [--tls]
+ *
+ * --tls: every Diameter connection over TLS (mcx-hss configured with diameter.tls and a test
+ * CA); the raw-TCP test then does not apply (run with --only 'mar_*' or similar).
  *
  * Every vector is checked as a UE with the same K/OPc would (aka/aka.h mcx_aka_ue_check) and
  * recomputed independently from its RAND and SQN; SQNs are checked against the store. */
@@ -524,7 +528,7 @@ static void mar_concurrent_two_hss(void **state)
         assert_true(burst.sqns[i] != burst.sqns[i - 1]);
     assert_int_equal(stored_sqn(impi) - before, BURST * BURST_ITEMS * MCX_STORE_SQN_STEP);
     assert_true(env_log_wait(&env.hss3, "event=mar impi=frank@primary.mcx.lab"));
-    assert_int_equal(env_hss_stop(&env.hss3), 0);
+    assert_true(env_hss_stop_clean(&env.hss3));
 }
 
 /* ---------------------------------------------------------------- UAR / SAR / LIR ----- */
@@ -636,8 +640,8 @@ static void registration_cycle(void **state)
     assert_int_equal(saa->user_data_len, 0);
 
     /* The name is in the database: it survives a restart; SIGTERM stops the HSS cleanly. */
-    assert_int_equal(env_hss_stop(&env.hss), 0);
-    assert_true(env_log_contains(&env.hss, "event=stopped status=0"));
+    assert_true(env_hss_stop_clean(&env.hss));
+    assert_true(env.tls || env_log_contains(&env.hss, "event=stopped status=0"));
     assert_int_equal(env_hss_start(&env.hss), 0);
     assert_int_equal(env_client_wait(ENV_HSS_ID), 0);
     lir_expect(tel, MCX_DIAMETER_SUCCESS, 0, SCSCF);
@@ -820,6 +824,24 @@ static void malformed_tcp(void **state)
     expect_closed_after(too_long, sizeof too_long);
     assert_still_serving();
 
+    if (env.tls) {
+        /* The listener is TLS-only: a plain-text CER gets no CEA. */
+        int tfd = env_tcp_connect();
+        assert_true(tfd >= 0);
+        struct raw_msg cer;
+        uint8_t reply[4096];
+        raw_begin(&cer, 0x80, 257, 0);
+        raw_str(&cer, 264, 0, ENV_RAW1_ID);
+        raw_str(&cer, 296, 0, ENV_REALM);
+        raw_end(&cer);
+        assert_int_equal(write(tfd, cer.buf, cer.len), (ssize_t)cer.len);
+        ssize_t got = env_tcp_read_message(tfd, reply, sizeof reply);
+        close(tfd);
+        assert_true(got <= 0 || reply[0] != 1); /* closed, or TLS bytes: never a Diameter CEA */
+        assert_still_serving();
+        return;
+    }
+
     /* After a valid CER: an AVP whose length overruns the message. */
     struct raw_msg m;
     int fd = env_tcp_connect();
@@ -918,16 +940,20 @@ static void database_unreachable(void **state)
         check_aka_item(&maa.items[0], K1, OPC1, &ue);
         env_mongo_stop();
     }
-    assert_int_equal(env_hss_stop(&env.hss2), 0);
+    assert_true(env_hss_stop_clean(&env.hss2));
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"hss", required_argument, NULL, 'h'},        {"db", required_argument, NULL, 'd'},
-        {"hss-port", required_argument, NULL, 'p'},   {"only", required_argument, NULL, 'o'},
-        {"mongo-mock", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+    static const struct option options[] = {{"hss", required_argument, NULL, 'h'},
+                                            {"db", required_argument, NULL, 'd'},
+                                            {"hss-port", required_argument, NULL, 'p'},
+                                            {"only", required_argument, NULL, 'o'},
+                                            {"mongo-mock", required_argument, NULL, 'm'},
+                                            {"tls", no_argument, NULL, 't'},
+                                            {NULL, 0, NULL, 0}};
     const char *hss = NULL, *db = NULL, *mongo_mock = NULL;
+    bool tls = false;
     uint16_t port = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -947,21 +973,35 @@ int main(int argc, char **argv)
         case 'm':
             mongo_mock = optarg;
             break;
+        case 't':
+            tls = true;
+            break;
         default:
             return 2;
         }
     }
     if (!hss || !db) {
         fprintf(stderr, "usage: test_hss_cx --hss PATH --db URI [--hss-port N] [--only TEST] "
-                        "[--mongo-mock SCRIPT]\n");
+                        "[--mongo-mock SCRIPT] [--tls]\n");
         return 2;
     }
+#ifdef __SANITIZE_ADDRESS__
+    /* freeDiameter 1.2.1's TLS teardown (fd_cnx_destroy -> gnutls_bye while its TLS receiver
+     * thread frees the record buffer) is a heap-use-after-free inside libfdcore that
+     * AddressSanitizer reports whenever an HSS with an open TLS peer stops (as in
+     * tests/cx/test_cx_live.c). Not our code: the TLS variant runs in the plain build only. */
+    if (tls) {
+        printf("SKIP: TLS variant not run under AddressSanitizer (freeDiameter TLS teardown)\n");
+        return 77;
+    }
+#endif
     signal(SIGPIPE, SIG_IGN);
     mcx_log_init("test_hss_cx", MCX_LOG_WARN, NULL);
-    if (env_setup(hss, db, port) != 0)
+    if (env_setup(hss, db, port, tls) != 0)
         return 1;
     env.mongo_mock = mongo_mock;
-    printf("# database %s (%s)\n", db, mcx_store_backend(env.store));
+    printf("# database %s (%s), Diameter over %s\n", db, mcx_store_backend(env.store),
+           tls ? "TLS" : "TCP");
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mar_akav1_items),
