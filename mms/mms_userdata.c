@@ -40,12 +40,15 @@ int mms_userdata_build(const struct mcx_binding *b, uint8_t *out, size_t cap)
 {
     size_t len = 0;
     if (put(out, cap, &len,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><IMSSubscription><PrivateID>", 0) ||
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><IMSSubscription "
+            "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><PrivateID>",
+            0) ||
         put(out, cap, &len, b->partner_impi, 1) ||
         put(out, cap, &len, "</PrivateID><ServiceProfile>", 0))
         return -1;
     for (size_t i = 0; i < b->partner_impu_count; i++) {
-        if (put(out, cap, &len, "<PublicIdentity><Identity>", 0) ||
+        if (put(out, cap, &len,
+                "<PublicIdentity><BarringIndication>0</BarringIndication><Identity>", 0) ||
             put(out, cap, &len, b->partner_impu[i], 1) ||
             put(out, cap, &len, "</Identity></PublicIdentity>", 0))
             return -1;

@@ -2,7 +2,7 @@
 """Runs mcx-mms-conformance against our own mcx-mms (meson suite 'conformance').
 
     run_conformance.py --role primary|partner --suite BIN --hss BIN --mms BIN --ctl BIN
-                       [--net N] [--in-flight N]
+                       [--net N] [--in-flight N] [--tls]
 
 primary: starts mcx-hss and mcx-mms --role primary on 127.0.N.1 with a fresh SQLite database
          provisioned by mcx-ctl (a subscriber allowing partner.mcx.lab, one allowing only another
@@ -10,6 +10,8 @@ primary: starts mcx-hss and mcx-mms --role primary on 127.0.N.1 with a fresh SQL
 partner: starts mcx-mms --role partner on 127.0.N.2 with a binding whose primary MMS is the
          suite itself (127.0.N.3), then runs the suite as the primary and as the partner's SIP
          core (Diameter on 127.0.N.3).
+--tls: the primary listens on tls+tcp:// with certificates made here by openssl, and the suite
+dials with a client certificate of the same CA.
 Ports: 30000 + 10 * N + 1..8 (mmslab.port_base), none shared with other tests.
 The daemons are always stopped; the suite's PASS/FAIL lines are printed as they come."""
 
@@ -26,13 +28,21 @@ import mmslab  # noqa: E402
 def run_primary(args, lab):
     primary, db = "127.0.%d.1" % args.net, lab.path("primary.db")
     base = mmslab.port_base(args.net)
-    url = "tcp://%s:%d" % (primary, base + 7)
+    url = "%s://%s:%d" % ("tls+tcp" if args.tls else "tcp", primary, base + 7)
     lab.add_subscriber(db, "alice", "primary.mcx.lab", ["partner.mcx.lab"])
     lab.add_subscriber(db, "bob", "primary.mcx.lab", ["other.mcx.lab"])
     lab.start_hss(db, primary, base + 1)
-    cfg = lab.primary_config("primary", db, primary, base + 2, url, primary, base + 1)
+    tls, tls_args = None, []
+    if args.tls:
+        ca = mmslab.make_ca(lab, "ca")
+        server = mmslab.make_cert(lab, "primary", "mms.primary.mcx.lab", ca)
+        client = mmslab.make_cert(lab, "partner", "mms.partner.mcx.lab", ca)
+        tls = (server[0], server[1], ca[0])
+        tls_args = ["--tls-ca", ca[0], "--tls-cert", client[0], "--tls-key", client[1],
+                    "--tls-peer-name", "mms.primary.mcx.lab"]
+    cfg = lab.primary_config("primary", db, primary, base + 2, url, primary, base + 1, tls=tls)
     lab.start_mms("primary", "primary", cfg)
-    return [args.suite, "--role-under-test", "primary", "--url", url,
+    return [args.suite, "--role-under-test", "primary", "--url", url] + tls_args + [
             "--impi", "alice@primary.mcx.lab", "--impu", "sip:alice@primary.mcx.lab",
             "--denied-impi", "bob@primary.mcx.lab", "--denied-impu", "sip:bob@primary.mcx.lab",
             "--k", mmslab.K, "--opc", mmslab.OPC, "--in-flight", str(args.in_flight)]
@@ -69,6 +79,7 @@ def main():
         ap.add_argument(opt, required=True)
     ap.add_argument("--net", type=int, default=42)
     ap.add_argument("--in-flight", type=int, default=200)
+    ap.add_argument("--tls", action="store_true", help="primary role over tls+tcp:// (certificates made here)")
     args = ap.parse_args()
     lab = mmslab.Lab(args.hss, args.mms, args.ctl)
     rc = 1

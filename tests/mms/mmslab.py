@@ -15,6 +15,31 @@ K = "465b5ce8b199b49faa5f0a2ee238a6bc"
 OPC = "cd63cb71954a9f4e48a5994e37a02baf"
 
 
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
+
+
+def make_ca(lab, name):
+    """A self-signed EC CA in the lab directory: (cert path, key path)."""
+    key, crt = lab.path(name + ".key"), lab.path(name + ".pem")
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key)
+    openssl("req", "-x509", "-new", "-key", key, "-subj", "/CN=" + name, "-days", "2",
+            "-sha256", "-out", crt)
+    return crt, key
+
+
+def make_cert(lab, name, cn, ca, sans=None):
+    """An EC certificate for cn (DNS subjectAltNames sans, default cn) signed by ca."""
+    key, csr, crt = lab.path(name + ".key"), lab.path(name + ".csr"), lab.path(name + ".pem")
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key)
+    openssl("req", "-new", "-key", key, "-subj", "/CN=" + cn, "-out", csr)
+    ext = lab.write(name + ".ext", "subjectAltName=%s\n" % ",".join(
+        "DNS:" + s for s in (sans or [cn])))
+    openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-CAcreateserial",
+            "-days", "2", "-sha256", "-extfile", ext, "-out", crt)
+    return crt, key
+
+
 def port_base(net):
     """First of ten ports reserved for the test network 127.0.NET.x (30000 + 10 * NET)."""
     return 30000 + 10 * net

@@ -169,29 +169,6 @@ def case_primary_down(env):
     check(rc == 0 and "ok=yes" in out, "after the restart MARs succeed again (%s)" % out)
 
 
-def openssl(*args):
-    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
-
-
-def make_cert(lab, name, cn, ca, sans=None):
-    key, csr, crt = lab.path(name + ".key"), lab.path(name + ".csr"), lab.path(name + ".pem")
-    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key)
-    openssl("req", "-new", "-key", key, "-subj", "/CN=" + cn, "-out", csr)
-    ext = lab.write(name + ".ext", "subjectAltName=%s\n" % ",".join(
-        "DNS:" + s for s in (sans or [cn])))
-    openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-CAcreateserial",
-            "-days", "2", "-sha256", "-extfile", ext, "-out", crt)
-    return crt, key
-
-
-def make_ca(lab, name):
-    key, crt = lab.path(name + ".key"), lab.path(name + ".pem")
-    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key)
-    openssl("req", "-x509", "-new", "-key", key, "-subj", "/CN=" + name, "-days", "2",
-            "-sha256", "-out", crt)
-    return crt, key
-
-
 def link_probe(env, ca, cert=None, key=None):
     argv = [env.args.probe, "link", "--url", TLS_URL, "--impi", "carol@primary.mcx.lab",
             "--impu", "sip:carol@primary.mcx.lab", "--tls-ca", ca, "--wait-ms", "3000"]
@@ -203,12 +180,12 @@ def link_probe(env, ca, cert=None, key=None):
 
 def case_tls(env):
     lab = env.lab
-    ca = make_ca(lab, "ca")
-    rogue_ca = make_ca(lab, "rogue-ca")
-    server = make_cert(lab, "primary-cert", "mms.primary.mcx.lab", ca,
+    ca = mmslab.make_ca(lab, "ca")
+    rogue_ca = mmslab.make_ca(lab, "rogue-ca")
+    server = mmslab.make_cert(lab, "primary-cert", "mms.primary.mcx.lab", ca,
                        ["mms.primary.mcx.lab", PRIMARY_ADDR])
-    client = make_cert(lab, "partner-cert", "mms.partner.mcx.lab", ca)
-    rogue = make_cert(lab, "rogue-cert", "mms.partner.mcx.lab", rogue_ca)
+    client = mmslab.make_cert(lab, "partner-cert", "mms.partner.mcx.lab", ca)
+    rogue = mmslab.make_cert(lab, "rogue-cert", "mms.partner.mcx.lab", rogue_ca)
     cfg = lab.primary_config("primary-tls", env.primary_db, PRIMARY_ADDR, TLS_PRIMARY_DIA_PORT,
                              TLS_URL,
                              PRIMARY_ADDR, HSS_PORT, tls=(server[0], server[1], ca[0]),
