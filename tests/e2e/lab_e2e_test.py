@@ -18,6 +18,10 @@ Cases:
                 cut RES and every 200 a whole one)
   load          `mcx-ue load`: 1,000 migrated UEs register once each
   demo          `./lab demo` exits 0 and prints steps 2-14, and leaves nothing running
+  control       labctl itself: `up` twice says "already up", `status` and `logs`, `steps` fails
+                and names the missing steps for a refused registration, `up` with a port taken
+                fails naming the component with its last log lines and leaves nothing running,
+                `down` stops exactly the processes in the pidfiles
   mongodb       the lab on MongoDB (`up --db mongodb://...`: a real mongod when one is on PATH,
                 else tests/store/mongo_mock_server.py): migrated and home registrations, and a
                 second `up` on the same server starts from fresh databases and runs the link
@@ -355,6 +359,61 @@ def case_demo(lab):
     lab.check_logs_clean()
 
 
+def case_control(lab):
+    lab.up()
+    again = lab.ctl("up", "--primary-addr", lab.primary, "--partner-addr", lab.partner)
+    check("already up" in again.stderr, "a second `up` says the lab is already up", again.stderr)
+    status = lab.ctl("status")
+    pids = {}
+    for line in status.stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[2] == "running":
+            pids[fields[0]] = int(fields[1])
+    check(len(pids) == 6, "status shows six running processes", status.stdout)
+    for name, pid in pids.items():
+        with open(os.path.join(lab.state, "run", name + ".pid")) as f:
+            check(int(f.read()) == pid, "%s: status pid matches its pidfile" % name)
+    logs = lab.ctl("logs", "partner-mms")
+    check("event=ready" in logs.stdout and "role=partner" in logs.stdout,
+          "`logs partner-mms` prints the partner MMS log")
+    check(lab.ctl("logs", "nobody", check_rc=False).returncode == 1, "`logs` of an unknown name "
+          "fails")
+    # a refused registration: steps must not claim success
+    p = lab.ue("register", "carol@mig.partner.mcx.lab", CAROL, lab.partner, "-v")
+    with open(os.path.join(lab.args.work, "carol-ue.log"), "w") as f:
+        f.write(p.stderr)
+    steps = lab.ctl("steps", "--impi", "carol@mig.partner.mcx.lab", "--ue-log",
+                    os.path.join(lab.args.work, "carol-ue.log"), check_rc=False)
+    check(steps.returncode == 1 and "MISSING steps" in steps.stdout and "7" in
+          steps.stdout.split("MISSING steps:")[-1],
+          "`steps` fails and names the missing steps of a refused registration", steps.stdout)
+    lab.down()
+    for name, pid in pids.items():
+        check(not os.path.exists("/proc/%d" % pid) or
+              open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] == "Z",
+              "down stopped %s (pid %d)" % (name, pid))
+    # a Diameter port taken on the partner address: up names partner-hss and cleans up
+    import socket
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    blocker.bind((lab.partner, 3869))
+    blocker.listen(1)
+    try:
+        lab.is_up = True
+        failed = lab.ctl("up", "--primary-addr", lab.primary, "--partner-addr", lab.partner,
+                         check_rc=False)
+    finally:
+        blocker.close()
+    check(failed.returncode == 1 and "partner-hss" in failed.stderr and "ts=" in failed.stderr,
+          "up with the partner HSS port taken fails naming partner-hss with its log lines",
+          failed.stderr)
+    status = lab.ctl("status", check_rc=False)
+    check(status.returncode == 3 and "running" not in status.stdout,
+          "nothing is left running after the failed up", status.stdout)
+    lab.down()
+    lab.check_logs_clean()
+
+
 def start_mongodb(lab):
     """A MongoDB server on 127.0.0.1 for this case; returns (Popen, port) or None (skip)."""
     work = lab.args.work
@@ -434,7 +493,8 @@ def case_mongodb(lab):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--case", required=True,
-                    choices=["migration", "primary_down", "sipp", "load", "demo", "mongodb"])
+                    choices=["migration", "primary_down", "sipp", "load", "demo", "mongodb",
+                             "control"])
     ap.add_argument("--source", required=True)
     ap.add_argument("--build", required=True)
     ap.add_argument("--work", required=True)
