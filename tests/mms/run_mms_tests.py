@@ -10,7 +10,9 @@ Cases:
   restart       primary MMS killed (SIGKILL) and restarted while MARs run: every MAR started after
                 the restarted primary is ready succeeds
   primary_down  primary MMS stopped: a MAR gets 5012 (DIAMETER_UNABLE_TO_COMPLY) from the partner
-                within its link timeout; after a restart MARs succeed again
+                within its link timeout; SIGTERM to the partner with 50 MARs waiting: clean stop,
+                all answered 5012; after restarts MARs succeed again; a binding to a dead primary
+                MMS gets 5012 without disturbing the live one
   tls           tls+tcp:// link with certificates made here (openssl): MARs succeed through it;
                 a missing or wrong (other CA) client certificate is refused
 Processes are always stopped (SIGTERM, then SIGKILL), also when a check fails."""
@@ -28,13 +30,13 @@ import mmslab  # noqa: E402
 # Each case runs on its own 127.0.N.0/24 and its own ports (N from --net), so that cases can run
 # in parallel and never meet another test's listener (a process that listens on 0.0.0.0:PORT
 # blocks PORT on every address).
-PRIMARY_ADDR = PARTNER_ADDR = PROBE_ADDR = LINK_URL = TLS_URL = None
+PRIMARY_ADDR = PARTNER_ADDR = PROBE_ADDR = LINK_URL = TLS_URL = DEAD_URL = None
 HSS_PORT = PRIMARY_DIA_PORT = PARTNER_DIA_PORT = PROBE_PORT = None
 TLS_PRIMARY_DIA_PORT = TLS_PARTNER_DIA_PORT = None
 
 
 def set_net(n):
-    global PRIMARY_ADDR, PARTNER_ADDR, PROBE_ADDR, LINK_URL, TLS_URL, HSS_PORT
+    global PRIMARY_ADDR, PARTNER_ADDR, PROBE_ADDR, LINK_URL, TLS_URL, DEAD_URL, HSS_PORT
     global PRIMARY_DIA_PORT, PARTNER_DIA_PORT, PROBE_PORT, TLS_PRIMARY_DIA_PORT
     global TLS_PARTNER_DIA_PORT
     PRIMARY_ADDR, PARTNER_ADDR, PROBE_ADDR = ("127.0.%d.%d" % (n, i) for i in (1, 2, 3))
@@ -43,6 +45,7 @@ def set_net(n):
     TLS_PRIMARY_DIA_PORT, TLS_PARTNER_DIA_PORT = base + 5, base + 6
     LINK_URL = "tcp://%s:%d" % (PRIMARY_ADDR, base + 7)
     TLS_URL = "tls+tcp://%s:%d" % (PRIMARY_ADDR, base + 8)
+    DEAD_URL = "tcp://%s:%d" % (PRIMARY_ADDR, base + 9)  # nothing listens there
 
 failures = []
 
@@ -70,6 +73,8 @@ class Env:
                         "primary.mcx.lab", LINK_URL)
         lab.add_binding(self.partner_db, "bob", "mig.partner.mcx.lab", "primary.mcx.lab",
                         "primary.mcx.lab", LINK_URL)
+        lab.add_binding(self.partner_db, "dave", "mig.partner.mcx.lab", "primary.mcx.lab",
+                        "dead.mcx.lab", DEAD_URL)
         self.hss = lab.start_hss(self.primary_db, PRIMARY_ADDR, HSS_PORT)
         cfg = lab.primary_config("primary", self.primary_db, PRIMARY_ADDR, PRIMARY_DIA_PORT,
                                  LINK_URL, PRIMARY_ADDR, HSS_PORT)
@@ -95,7 +100,7 @@ class Env:
             return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True)
         r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-        if r.stderr.strip():
+        if r.returncode != 0 and r.stderr.strip():
             print("probe stderr: " + r.stderr.strip()[-500:])
         return r.returncode, r.stdout.strip()
 
@@ -164,9 +169,23 @@ def case_primary_down(env):
     ms = float(fields[0]["end_ms"]) - float(fields[0]["start_ms"]) if fields else -1
     print("primary down: MAA after %.0f ms (link timeout 2000 ms)" % ms)
     check(rc == 0 and "ok=yes" in out, "primary down -> 5012 from the partner (%s)" % out)
+    # SIGTERM with 50 MARs waiting for the absent primary: clean stop (exit 0, checked at
+    # clean-up), and every waiting MAR is answered 5012 before the Diameter core goes.
+    burst = env.probe("alice", expect=5012, burst=50, background=True)
+    time.sleep(1.0)
+    status = env.partner.stop()
+    out, err = burst.communicate(timeout=60)
+    check(status == 0, "partner stops cleanly (exit 0) with MARs in flight (status %s)" % status)
+    check("ok=50" in out, "MARs in flight at SIGTERM are answered 5012 (%s)" % out.strip())
+    env.partner.start()
     env.primary.start()
     rc, out = env.probe("alice")
     check(rc == 0 and "ok=yes" in out, "after the restart MARs succeed again (%s)" % out)
+    # a binding whose primary MMS never answers does not disturb the others
+    rc, out = env.probe("dave", expect=5012)
+    check(rc == 0 and "ok=yes" in out, "MAR for a binding to a dead primary MMS -> 5012 (%s)" % out)
+    rc, out = env.probe("alice")
+    check(rc == 0 and "ok=yes" in out, "MARs to the live primary still succeed (%s)" % out)
 
 
 def link_probe(env, ca, cert=None, key=None):
