@@ -87,10 +87,11 @@ def build_steps(log_dir, ue_log, impi):
     pmms, qmms, hss, cscf = (logs["partner-mms"], logs["primary-mms"], logs["primary-hss"],
                              logs["partner-cscf"])
     uar = find(pmms, lo, hi, "uar", impi=impi)
-    step(2, "UE %s -> partner mcx-cscf %s" % (ue_addr, server.group(1) if server else "?"),
-         "REGISTER %s (Call-ID %s); I-CSCF UAR answered %s by the partner MMS in %s" % (
-             start.get("impu"), call_id, uar[0].get("diameter") if uar else "?",
-             ms(uar[0].get("latency_us")) if uar else "?"), bool(uar))
+    step(2, "UE -> partner mcx-cscf",
+         "REGISTER %s from %s to %s (Call-ID %s); I-CSCF UAR answered %s by the partner MMS in "
+         "%s" % (start.get("impu"), ue_addr, server.group(1) if server else "?", call_id,
+                 uar[0].get("diameter") if uar else "?",
+                 ms(uar[0].get("latency_us")) if uar else "?"), bool(uar))
     mars = [e for e in find(pmms, lo, hi, "mar", impi=impi) if e.get("tid")]
     ok_mars = [e for e in mars if e.get("result") == "SUCCESS" and e.get("diameter") == "2001"]
     mar = ok_mars[-1] if ok_mars else (mars[-1] if mars else None)
