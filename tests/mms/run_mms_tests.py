@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """End-to-end tests of mcx-mms on loopback (meson suite 'mms'), on 127.0.N.1-3.
 
-    run_mms_tests.py --hss BIN --mms BIN --ctl BIN --probe BIN --case NAME [--net N]
+    run_mms_tests.py --hss BIN --mms BIN --ctl BIN --probe BIN --case NAME [--net N] [--db URI]
 
 Cases:
   done_when     mcx-hss + primary MMS (127.0.N.1) + partner MMS (127.0.N.2): a Cx MAR for a
@@ -63,8 +63,9 @@ class Env:
     def __init__(self, args):
         self.args = args
         self.lab = mmslab.Lab(args.hss, args.mms, args.ctl)
-        self.primary_db = self.lab.path("primary.db")
-        self.partner_db = self.lab.path("partner.db")
+        # --db URI: one database (e.g. MongoDB) holds subscribers and bindings; else two SQLite
+        self.primary_db = args.db or self.lab.path("primary.db")
+        self.partner_db = args.db or self.lab.path("partner.db")
         lab = self.lab
         lab.add_subscriber(self.primary_db, "alice", "primary.mcx.lab", ["partner.mcx.lab"])
         lab.add_subscriber(self.primary_db, "carol", "primary.mcx.lab", ["partner.mcx.lab"])
@@ -210,7 +211,7 @@ def case_tls(env):
                              PRIMARY_ADDR, HSS_PORT, tls=(server[0], server[1], ca[0]),
                              identity="mms2.primary.mcx.lab")
     lab.start_mms("primary-tls", "primary", cfg)
-    tls_db = lab.path("partner-tls.db")
+    tls_db = env.args.db or lab.path("partner-tls.db")
     lab.add_binding(tls_db, "carol", "mig.partner.mcx.lab", "primary.mcx.lab",
                     "primary.mcx.lab", TLS_URL)
     cfg = lab.partner_config("partner-tls", tls_db, PARTNER_ADDR, TLS_PARTNER_DIA_PORT,
@@ -248,6 +249,7 @@ def main():
         ap.add_argument(opt, required=True)
     ap.add_argument("--case", required=True, choices=sorted(CASES))
     ap.add_argument("--net", type=int, default=41, help="third octet of the 127.0.N.x addresses")
+    ap.add_argument("--db", help="store URI for both systems (default: fresh SQLite files)")
     args = ap.parse_args()
     set_net(args.net)
     env = None
