@@ -66,7 +66,8 @@ def build_steps(log_dir, ue_log, impi):
     call_id = start.get("call_id")
     ends = [e for e in ue if e.get("event") == "ue.register.end" and e.get("call_id") == call_id]
     end = ends[-1] if ends else None
-    lo, hi = start.ts, (end.ts if end else start.ts + 60000) + 1
+    # a daemon may log an event just after the answer it sent reached the UE: allow for that
+    lo, hi = start.ts, (end.ts if end else start.ts + 60000) + 250
     challenges = [e for e in ue if e.get("event") == "ue.challenge" and
                   e.get("call_id") == call_id]
     logs = {n: read_events(os.path.join(log_dir, n + ".log")) for n in
@@ -110,9 +111,11 @@ def build_steps(log_dir, ue_log, impi):
          "GetSipAuthInfoRequest tid=%s origin=%s impi=%s" % (
              link.get("tid") if link else "?", link.get("origin") if link else "?",
              link.get("impi") if link else "?"), link is not None)
-    hmar = [e for e in find(hss, lo, link.ts if link else hi, "mar",
-                            impi=mar.get("primary_impi") if mar else "")]
-    hmar = hmar[-1] if hmar else None
+    # the HSS answers before it logs: its line may come a little after the primary MMS's, so
+    # take the first HSS MAR for the primary IMPI from the moment the link request arrived
+    arrived = link.ts - int(link.get("latency_us", "0") or 0) // 1000 - 1 if link else hi
+    hmar = find(hss, max(lo, arrived), hi, "mar", impi=mar.get("primary_impi") if mar else "")
+    hmar = hmar[0] if hmar else None
     step(6, "primary mcx-mms -> primary mcx-hss",
          "Cx MAR User-Name=%s Public-Identity=%s scheme=%s resync=%s" % (
              hmar.get("impi") if hmar else "?", hmar.get("impu") if hmar else "?",
