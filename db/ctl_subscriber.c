@@ -297,34 +297,27 @@ static int subscriber_list(int argc, char **argv)
 
 /* Import source over a CSV stream. */
 struct csv_source {
-    FILE *in;
     const char *path;
-    struct ctl_csv_layout layout;
-    char *line;
-    size_t line_cap;
-    size_t line_no;
+    struct mcx_csv_reader reader;
+    struct mcx_csv_layout layout;
     bool bad_row; /* a row failed to parse (reported already) */
 };
 
 static int csv_next(void *ctx, struct mcx_subscriber *sub)
 {
     struct csv_source *src = ctx;
-    for (;;) {
-        ssize_t len = getline(&src->line, &src->line_cap, src->in);
-        if (len < 0)
-            return 0;
-        src->line_no++;
-        if (strspn(src->line, " \t\r\n") == (size_t)len)
-            continue; /* blank line */
-        char err[CTL_ERR_MAX];
-        if (ctl_csv_row(&src->layout, src->line, sub, err) != 0) {
-            fprintf(stderr, "mcx-ctl subscriber import: %s:%zu: %s\n", src->path, src->line_no,
-                    err);
-            src->bad_row = true;
-            return MCX_STORE_INVALID;
-        }
-        return 1;
+    const char *values[MCX_CSV_COLUMNS];
+    char err[CTL_ERR_MAX];
+    int rc = mcx_subscriber_csv_next(&src->reader, &src->layout, values, err, sizeof err);
+    if (rc == 0)
+        return 0;
+    if (rc < 0 || ctl_csv_subscriber(values, sub, err) != 0) {
+        fprintf(stderr, "mcx-ctl subscriber import: %s:%zu: %s\n", src->path, src->reader.line_no,
+                err);
+        src->bad_row = true;
+        return MCX_STORE_INVALID;
     }
+    return 1;
 }
 
 static int subscriber_import(int argc, char **argv)
@@ -340,17 +333,16 @@ static int subscriber_import(int argc, char **argv)
     }
     CTL_OPEN_STORE(cmd);
     struct csv_source src = {.path = path};
-    src.in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (!src.in) {
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!in) {
         fprintf(stderr, "mcx-ctl %s: cannot open %s\n", cmd, path);
         return CTL_EXIT_FAILED;
     }
+    mcx_csv_reader_init(&src.reader, in);
     int exit_code = CTL_EXIT_OK;
     char err[CTL_ERR_MAX];
-    ssize_t len = getline(&src.line, &src.line_cap, src.in);
-    src.line_no = 1;
-    if (len < 0 || ctl_csv_header(src.line, &src.layout, err) != 0) {
-        fprintf(stderr, "mcx-ctl %s: %s:1: %s\n", cmd, path, len < 0 ? "empty file" : err);
+    if (mcx_subscriber_csv_header(&src.reader, MCX_CSV_STRICT, &src.layout, err, sizeof err)) {
+        fprintf(stderr, "mcx-ctl %s: %s:%zu: %s\n", cmd, path, src.reader.line_no, err);
         exit_code = CTL_EXIT_FAILED;
         goto out;
     }
@@ -362,27 +354,27 @@ static int subscriber_import(int argc, char **argv)
     double seconds = (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
     if (rc != MCX_STORE_OK) {
         if (!src.bad_row)
-            fprintf(stderr, "mcx-ctl %s: %s:%zu: %s: %s\n", cmd, path, src.line_no,
+            fprintf(stderr, "mcx-ctl %s: %s:%zu: %s: %s\n", cmd, path, src.reader.line_no,
                     mcx_store_status_name(rc), mcx_store_last_error());
         fprintf(stderr,
                 "mcx-ctl %s: stopped at line %zu; %zu subscribers before it were imported\n", cmd,
-                src.line_no, imported);
+                src.reader.line_no, imported);
         exit_code = CTL_EXIT_FAILED;
         goto out;
     }
     printf("imported %zu subscribers in %.3f s (%.0f/s)\n", imported, seconds,
            seconds > 0 ? (double)imported / seconds : 0.0);
 out:
-    free(src.line);
-    if (src.in != stdin)
-        fclose(src.in);
+    mcx_csv_reader_free(&src.reader);
+    if (in != stdin)
+        fclose(in);
     return exit_code;
 }
 
 static int export_line(void *ctx, const struct mcx_subscriber *sub)
 {
     char err[CTL_ERR_MAX];
-    if (ctl_csv_write_row(stdout, sub, err) != 0) {
+    if (mcx_subscriber_csv_write(stdout, sub, err, sizeof err) != 0) {
         fprintf(stderr, "mcx-ctl subscriber export: %s: %s\n", sub->impi, err);
         *(int *)ctx = 1;
         return 1;
@@ -399,7 +391,7 @@ static int subscriber_export(int argc, char **argv)
     fprintf(stderr,
             "mcx-ctl %s: the CSV holds secrets (K, OP/OPc, HA1): it is a backup, keep it safe\n",
             cmd);
-    ctl_csv_write_header(stdout);
+    mcx_subscriber_csv_write_header(stdout);
     int failed = 0;
     int rc = mcx_store_subscriber_list(store, NULL, 0, export_line, &failed);
     if (rc != MCX_STORE_OK)

@@ -2,59 +2,13 @@
 #include "ue_csv.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/stat.h>
 
-#define FIELD_MAX   1024 /* one field after unquoting, including the NUL */
-#define COLUMNS_MAX 32
-
-enum column { COL_IGNORED = 0, COL_IMPI, COL_IMPU, COL_K, COL_OP, COL_OPC, COL_AMF };
-
-/* Reads one field starting at *pos into out (unquoted). Sets *end_of_line when the field ended
- * the record. Returns 0, or -1 on an unterminated quote or a field longer than FIELD_MAX. */
-static int next_field(const char *text, size_t len, size_t *pos, char *out, bool *end_of_line,
-                      size_t *line)
-{
-    size_t i = *pos, n = 0;
-    bool quoted = i < len && text[i] == '"';
-    if (quoted) {
-        i++;
-        for (;;) {
-            if (i >= len)
-                return -1;
-            if (text[i] == '"') {
-                if (i + 1 < len && text[i + 1] == '"') {
-                    if (n + 1 >= FIELD_MAX)
-                        return -1;
-                    out[n++] = '"';
-                    i += 2;
-                    continue;
-                }
-                i++;
-                break;
-            }
-            if (text[i] == '\n')
-                (*line)++;
-            if (n + 1 >= FIELD_MAX)
-                return -1;
-            out[n++] = text[i++];
-        }
-    }
-    while (i < len && text[i] != ',' && text[i] != '\n') {
-        if (text[i] != '\r') {
-            if (quoted || n + 1 >= FIELD_MAX)
-                return -1; /* text after a closing quote, or too long */
-            out[n++] = text[i];
-        }
-        i++;
-    }
-    out[n] = '\0';
-    *end_of_line = i >= len || text[i] == '\n';
-    *pos = i < len ? i + 1 : i;
-    return 0;
-}
+#include "store/store_csv.h"
 
 /* Copies the first ';'-separated item of value, trimmed, into out (cap bytes). */
 static int first_item(const char *value, char *out, size_t cap)
@@ -72,187 +26,120 @@ static int first_item(const char *value, char *out, size_t cap)
     return 0;
 }
 
-static enum column column_of(const char *name)
+/* Fills row from the column values of one record (the first item of a list). */
+static int row_from_values(const char *const values[MCX_CSV_COLUMNS], struct ue_subscriber *row,
+                           char *why, size_t why_cap)
 {
     static const struct {
-        const char *name;
-        enum column col;
-    } known[] = {{"impi", COL_IMPI}, {"impu", COL_IMPU}, {"k", COL_K},
-                 {"op", COL_OP},     {"opc", COL_OPC},   {"amf", COL_AMF}};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcasecmp(name, known[i].name) == 0)
-            return known[i].col;
-    return COL_IGNORED;
-}
-
-/* Whether a line holds only whitespace. */
-static bool blank_line(const char *text, size_t len, size_t pos)
-{
-    for (; pos < len && text[pos] != '\n'; pos++)
-        if (text[pos] != ' ' && text[pos] != '\t' && text[pos] != '\r')
-            return false;
-    return true;
-}
-
-int ue_csv_parse(const char *name, const char *text, size_t len, size_t max_rows,
-                 struct ue_subscriber **rows_out, size_t *count_out, char *err, size_t err_cap)
-{
-    enum column columns[COLUMNS_MAX];
-    size_t n_columns = 0, pos = 0, line = 1;
-    char field[FIELD_MAX];
-    bool eol = false, seen[COL_AMF + 1] = {false};
-    *rows_out = NULL;
-    *count_out = 0;
-    if (len == 0) {
-        snprintf(err, err_cap, "%s: empty file (expected a header line)", name);
-        return -1;
-    }
-    while (!eol) {
-        if (next_field(text, len, &pos, field, &eol, &line) != 0 || n_columns == COLUMNS_MAX) {
-            snprintf(err, err_cap, "%s:1: malformed header line", name);
+        enum mcx_csv_column column;
+        size_t offset, cap;
+    } wanted[] = {
+        {MCX_CSV_IMPI, offsetof(struct ue_subscriber, impi), UE_IDENTITY_MAX},
+        {MCX_CSV_IMPU, offsetof(struct ue_subscriber, impu), UE_IDENTITY_MAX},
+        {MCX_CSV_K, offsetof(struct ue_subscriber, k), sizeof row->k},
+        {MCX_CSV_OP, offsetof(struct ue_subscriber, op), sizeof row->op},
+        {MCX_CSV_OPC, offsetof(struct ue_subscriber, opc), sizeof row->opc},
+        {MCX_CSV_AMF, offsetof(struct ue_subscriber, amf), sizeof row->amf},
+    };
+    memset(row, 0, sizeof *row);
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        if (first_item(values[wanted[i].column], (char *)row + wanted[i].offset, wanted[i].cap)) {
+            snprintf(why, why_cap, "%s too long", mcx_csv_column_name(wanted[i].column));
             return -1;
         }
-        enum column col = column_of(field);
-        if (col != COL_IGNORED && seen[col]) {
-            snprintf(err, err_cap, "%s:1: column '%s' appears twice", name, field);
-            return -1;
-        }
-        seen[col] = true;
-        columns[n_columns++] = col;
     }
-    if (!seen[COL_IMPI] || !seen[COL_K] || (!seen[COL_OP] && !seen[COL_OPC])) {
-        snprintf(err, err_cap, "%s:1: header must name columns impi, k and op or opc", name);
-        return -1;
-    }
-    size_t cap = 0, count = 0;
+    struct ue_isim check;
+    int rc = ue_subscriber_to_isim(row, &check, why, why_cap);
+    memset(&check, 0, sizeof check);
+    return rc;
+}
+
+/* Reads the rows of an open CSV stream (name is used in errors). */
+static int read_rows(const char *name, FILE *in, size_t max_rows, struct ue_subscriber **rows_out,
+                     size_t *count_out, char *err, size_t err_cap)
+{
+    struct mcx_csv_reader reader;
+    struct mcx_csv_layout layout;
     struct ue_subscriber *rows = NULL;
-    while (pos < len && (max_rows == 0 || count < max_rows)) {
-        line++;
-        if (blank_line(text, len, pos)) {
-            const char *nl = memchr(text + pos, '\n', len - pos);
-            pos = nl ? (size_t)(nl - text) + 1 : len;
-            continue;
-        }
-        if (count == cap) {
+    size_t cap = 0, count = 0;
+    char why[200];
+    mcx_csv_reader_init(&reader, in);
+    if (mcx_subscriber_csv_header(&reader, MCX_CSV_TOLERANT, &layout, why, sizeof why) != 0) {
+        snprintf(err, err_cap, "%s:%zu: %s", name, reader.line_no, why);
+        goto fail;
+    }
+    while (max_rows == 0 || count < max_rows) {
+        const char *values[MCX_CSV_COLUMNS];
+        int rc = mcx_subscriber_csv_next(&reader, &layout, values, why, sizeof why);
+        if (rc == 0)
+            break;
+        if (count == cap && rc > 0) {
             size_t new_cap = cap ? cap * 2 : 64;
             struct ue_subscriber *grown = realloc(rows, new_cap * sizeof *rows);
             if (!grown) {
-                snprintf(err, err_cap, "%s: out of memory", name);
-                goto fail;
-            }
-            rows = grown;
-            cap = new_cap;
-        }
-        struct ue_subscriber *row = &rows[count];
-        memset(row, 0, sizeof *row);
-        size_t row_line = line, n = 0;
-        eol = false;
-        while (!eol) {
-            if (next_field(text, len, &pos, field, &eol, &line) != 0) {
-                snprintf(err, err_cap, "%s:%zu: malformed field (quote or length)", name, row_line);
-                goto fail;
-            }
-            if (n >= n_columns) {
-                snprintf(err, err_cap, "%s:%zu: more fields than the header names", name, row_line);
-                goto fail;
-            }
-            struct {
-                char *dst;
-                size_t cap;
-            } target = {NULL, 0};
-            switch (columns[n++]) {
-            case COL_IMPI:
-                target.dst = row->impi, target.cap = sizeof row->impi;
-                break;
-            case COL_IMPU:
-                target.dst = row->impu, target.cap = sizeof row->impu;
-                break;
-            case COL_K:
-                target.dst = row->k, target.cap = sizeof row->k;
-                break;
-            case COL_OP:
-                target.dst = row->op, target.cap = sizeof row->op;
-                break;
-            case COL_OPC:
-                target.dst = row->opc, target.cap = sizeof row->opc;
-                break;
-            case COL_AMF:
-                target.dst = row->amf, target.cap = sizeof row->amf;
-                break;
-            case COL_IGNORED:
-                break;
-            }
-            if (target.dst && first_item(field, target.dst, target.cap) != 0) {
-                snprintf(err, err_cap, "%s:%zu: field %zu too long", name, row_line, n);
-                goto fail;
+                snprintf(why, sizeof why, "out of memory");
+                rc = -1;
+            } else {
+                rows = grown;
+                cap = new_cap;
             }
         }
-        if (n != n_columns) {
-            snprintf(err, err_cap, "%s:%zu: %zu fields, the header names %zu", name, row_line, n,
-                     n_columns);
+        if (rc < 0 || row_from_values(values, &rows[count], why, sizeof why) != 0) {
+            snprintf(err, err_cap, "%s:%zu: %s", name, reader.line_no, why);
             goto fail;
         }
-        struct ue_isim check;
-        char why[160];
-        if (ue_subscriber_to_isim(row, &check, why, sizeof why) != 0) {
-            snprintf(err, err_cap, "%s:%zu: %s", name, row_line, why);
-            memset(&check, 0, sizeof check);
-            goto fail;
-        }
-        memset(&check, 0, sizeof check);
         count++;
     }
     if (count == 0) {
         snprintf(err, err_cap, "%s: no subscriber rows", name);
         goto fail;
     }
+    mcx_csv_reader_free(&reader);
     *rows_out = rows;
     *count_out = count;
     return 0;
 fail:
+    mcx_csv_reader_free(&reader);
     free(rows);
     return -1;
+}
+
+int ue_csv_parse(const char *name, const char *text, size_t len, size_t max_rows,
+                 struct ue_subscriber **rows_out, size_t *count_out, char *err, size_t err_cap)
+{
+    *rows_out = NULL;
+    *count_out = 0;
+    if (len == 0) {
+        snprintf(err, err_cap, "%s: empty file (expected a header line)", name);
+        return -1;
+    }
+    FILE *in = fmemopen((void *)text, len, "r");
+    if (!in) {
+        snprintf(err, err_cap, "%s: %s", name, strerror(errno));
+        return -1;
+    }
+    int rc = read_rows(name, in, max_rows, rows_out, count_out, err, err_cap);
+    fclose(in);
+    return rc;
 }
 
 int ue_csv_load(const char *path, size_t max_rows, struct ue_subscriber **rows, size_t *count,
                 char *err, size_t err_cap)
 {
-    FILE *in = fopen(path, "rb");
+    *rows = NULL;
+    *count = 0;
+    FILE *in = fopen(path, "r");
     if (!in) {
         snprintf(err, err_cap, "%s: %s", path, strerror(errno));
         return -1;
     }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int rc = -1;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= UE_CSV_FILE_MAX) {
-                snprintf(err, err_cap, "%s: larger than %u bytes", path, UE_CSV_FILE_MAX);
-                goto out;
-            }
-            size_t new_cap = cap ? cap * 2 : 65536;
-            char *grown = realloc(text, new_cap);
-            if (!grown) {
-                snprintf(err, err_cap, "%s: out of memory", path);
-                goto out;
-            }
-            text = grown;
-            cap = new_cap;
-        }
-        size_t n = fread(text + len, 1, cap - len, in);
-        len += n;
-        if (n == 0) {
-            if (ferror(in)) {
-                snprintf(err, err_cap, "%s: read error", path);
-                goto out;
-            }
-            break;
-        }
+    struct stat st;
+    if (fstat(fileno(in), &st) == 0 && st.st_size > (off_t)UE_CSV_FILE_MAX) {
+        snprintf(err, err_cap, "%s: larger than %u bytes", path, UE_CSV_FILE_MAX);
+        fclose(in);
+        return -1;
     }
-    rc = ue_csv_parse(path, text, len, max_rows, rows, count, err, err_cap);
-out:
-    free(text);
+    int rc = read_rows(path, in, max_rows, rows, count, err, err_cap);
     fclose(in);
     return rc;
 }

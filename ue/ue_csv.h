@@ -1,7 +1,7 @@
-/* Subscribers for `mcx-ue load` from the CSV that `mcx-ctl subscriber import` reads: a header
- * line naming the columns (impi,impu,k,op,opc,amf,sqn,schemes,allowed_partners; any order,
- * unknown columns ignored), ',' between fields, RFC 4180 double quotes allowed, ';' between the
- * items of a list (the first IMPU is used). Required columns: impi, k, and op or opc. */
+/* Subscribers for `mcx-ue load` from the CSV that `mcx-ctl subscriber import` reads, through the
+ * one reader of that format (store/store_csv.h) in its tolerant mode: columns in any order,
+ * unknown columns ignored, required only impi, k, and op or opc; of a ';' list (impu) the first
+ * item is used. */
 #ifndef MCX_UE_CSV_H
 #define MCX_UE_CSV_H
 
