@@ -117,6 +117,19 @@ int cx_request_new(struct dict_object *cmd, struct msg **out, struct mcx_cx_erro
     return 0;
 }
 
+int cx_request_start(struct dict_object *cmd, const struct mcx_cx_route *route, struct msg **out,
+                     struct mcx_cx_error *err)
+{
+    if (cx_request_new(cmd, out, err) != 0)
+        return -1;
+    if (cx_request_head(*out, route, err) != 0) {
+        fd_msg_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int cx_request_head(struct msg *msg, const struct mcx_cx_route *route, struct mcx_cx_error *err)
 {
     if (!route || route->realm[0] == '\0') {
@@ -328,6 +341,65 @@ int cx_take_origin(const struct cx_avp_id *id, const struct avp_hdr *hdr,
         return cx_get_str(hdr, origin->host, sizeof origin->host, err) == 0 ? 1 : -1;
     if (cx_is(id, AVP_ORIGIN_REALM, 0))
         return cx_get_str(hdr, origin->realm, sizeof origin->realm, err) == 0 ? 1 : -1;
+    return 0;
+}
+
+int cx_take_identities(const struct cx_avp_id *id, const struct avp_hdr *hdr,
+                       struct mcx_cx_origin *origin, char *user_name, char *public_identity,
+                       struct mcx_cx_error *err)
+{
+    int took = cx_take_origin(id, hdr, origin, err);
+    if (took != 0)
+        return took;
+    if (user_name && cx_is(id, AVP_USER_NAME, 0))
+        return cx_get_str(hdr, user_name, MCX_CX_IDENTITY_MAX, err) == 0 ? 1 : -1;
+    if (public_identity && cx_is(id, AVP_PUBLIC_IDENTITY, V3GPP)) {
+        if (public_identity[0])
+            return 1; /* only the first one is kept */
+        return cx_get_str(hdr, public_identity, MCX_CX_IDENTITY_MAX, err) == 0 ? 1 : -1;
+    }
+    return 0;
+}
+
+int cx_get_enum(const struct avp_hdr *hdr, const struct cx_avp_id *id, int32_t max,
+                const char *name, uint32_t *value, struct mcx_cx_error *err)
+{
+    int32_t v;
+    if (cx_get_i32(hdr, &v, err) != 0)
+        return -1;
+    if (v < 0 || v > max) {
+        cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id->code, id->vendor, "%s %d unknown",
+                     name, v);
+        return -1;
+    }
+    *value = (uint32_t)v;
+    return 0;
+}
+
+int cx_add_server_info(struct msg *ans, const char *server_name,
+                       const struct mcx_cx_server_capabilities *caps, struct mcx_cx_error *err)
+{
+    if (server_name[0] && cx_add_str(ans, mcx_cx_dict.server_name, server_name, err) != 0)
+        return -1;
+    return cx_add_capabilities(ans, caps, err);
+}
+
+int cx_get_server_info(struct msg *ans, char *server_name, struct mcx_cx_server_capabilities *caps,
+                       struct mcx_cx_error *err)
+{
+    for (struct avp *a = cx_first(ans); a; a = cx_next(a)) {
+        struct avp_hdr *h;
+        struct cx_avp_id id;
+        if (cx_header(a, &h, &id, err) != 0)
+            return -1;
+        if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
+            if (cx_get_str(h, server_name, MCX_CX_IDENTITY_MAX, err) != 0)
+                return -1;
+        } else if (cx_is(&id, AVP_SERVER_CAPABILITIES, V3GPP)) {
+            if (cx_get_capabilities(a, caps, err) != 0)
+                return -1;
+        }
+    }
     return 0;
 }
 

@@ -41,6 +41,11 @@ int cx_request_head(struct msg *msg, const struct mcx_cx_route *route, struct mc
 /* Creates a new request of the given command model; *out owns it. */
 int cx_request_new(struct dict_object *cmd, struct msg **out, struct mcx_cx_error *err);
 
+/* cx_request_new() then cx_request_head(): a request ready for its command's AVPs, owned by
+ * *out; on failure nothing is left to free. */
+int cx_request_start(struct dict_object *cmd, const struct mcx_cx_route *route, struct msg **out,
+                     struct mcx_cx_error *err);
+
 /* Replaces the request *msg by an answer and adds Vendor-Specific-Application-Id, the result
  * (Result-Code or Experimental-Result), Auth-Session-State and Origin-Host/Realm; then
  * User-Name and Public-Identity when non-empty. Failed-AVP and Error-Message are added by
@@ -76,6 +81,28 @@ int cx_get_i32(const struct avp_hdr *hdr, int32_t *value, struct mcx_cx_error *e
  * consumed, 0 when not an origin AVP, -1 on a bad value. */
 int cx_take_origin(const struct cx_avp_id *id, const struct avp_hdr *hdr,
                    struct mcx_cx_origin *origin, struct mcx_cx_error *err);
+
+/* Reads the AVPs every Cx message may name its sender and user with: Origin-Host/Realm into
+ * origin, User-Name into user_name and the first Public-Identity into public_identity (each
+ * MCX_CX_IDENTITY_MAX bytes; NULL: that AVP is not taken). Returns 1 when consumed, 0 when hdr is
+ * none of them, -1 on a bad value. */
+int cx_take_identities(const struct cx_avp_id *id, const struct avp_hdr *hdr,
+                       struct mcx_cx_origin *origin, char *user_name, char *public_identity,
+                       struct mcx_cx_error *err);
+
+/* Reads an Enumerated AVP whose known values are 0..max into *value; -1 with 5004
+ * "<name> <v> unknown" for any other value. */
+int cx_get_enum(const struct avp_hdr *hdr, const struct cx_avp_id *id, int32_t max,
+                const char *name, uint32_t *value, struct mcx_cx_error *err);
+
+/* Adds Server-Name (when non-empty) and Server-Capabilities (when present): the body of UAA and
+ * LIA. */
+int cx_add_server_info(struct msg *ans, const char *server_name,
+                       const struct mcx_cx_server_capabilities *caps, struct mcx_cx_error *err);
+
+/* Reads Server-Name (MCX_CX_IDENTITY_MAX bytes) and Server-Capabilities of a UAA or LIA. */
+int cx_get_server_info(struct msg *ans, char *server_name, struct mcx_cx_server_capabilities *caps,
+                       struct mcx_cx_error *err);
 
 /* Reads the Server-Capabilities group into caps. */
 int cx_get_capabilities(struct avp *group, struct mcx_cx_server_capabilities *caps,

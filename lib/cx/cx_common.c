@@ -200,7 +200,7 @@ int mcx_cx_answer_parse_common(struct msg *ans, struct mcx_cx_result *result,
         struct cx_avp_id id;
         if (cx_header(a, &h, &id, err) != 0)
             return -1;
-        int took = cx_take_origin(&id, h, &o, err);
+        int took = cx_take_identities(&id, h, &o, user_name, public_identity, err);
         if (took < 0)
             return -1;
         if (took)
@@ -229,13 +229,6 @@ int mcx_cx_answer_parse_common(struct msg *ans, struct mcx_cx_result *result,
                 r.failed_avp_code = iid.code;
                 r.failed_avp_vendor = iid.vendor;
             }
-        } else if (user_name && cx_is(&id, AVP_USER_NAME, 0)) {
-            if (cx_get_str(h, user_name, MCX_CX_IDENTITY_MAX, err) != 0)
-                return -1;
-        } else if (public_identity && cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP) &&
-                   public_identity[0] == '\0') {
-            if (cx_get_str(h, public_identity, MCX_CX_IDENTITY_MAX, err) != 0)
-                return -1;
         }
     }
     if (r.result_code == 0 && r.experimental_code == 0)

@@ -14,10 +14,9 @@ int mcx_cx_lir_build(const struct mcx_cx_route *route, const struct mcx_cx_lir *
         cx_error_set(err, MCX_DIAMETER_UNABLE_TO_COMPLY, 0, 0, "LIR needs public_identity");
         return -1;
     }
-    if (cx_request_new(mcx_cx_dict.lir, &msg, err) != 0)
+    if (cx_request_start(mcx_cx_dict.lir, route, &msg, err) != 0)
         return -1;
-    if (cx_request_head(msg, route, err) != 0 ||
-        (lir->originating_request &&
+    if ((lir->originating_request &&
          cx_add_i32(msg, mcx_cx_dict.originating_request, 0 /* ORIGINATING */, err) != 0) ||
         cx_add_str(msg, mcx_cx_dict.public_identity, lir->public_identity, err) != 0 ||
         (lir->has_authorization_type && cx_add_i32(msg, mcx_cx_dict.user_authorization_type,
@@ -38,29 +37,20 @@ int mcx_cx_lir_parse(struct msg *req, struct mcx_cx_lir *lir, struct mcx_cx_erro
         int32_t v;
         if (cx_header(a, &h, &id, err) != 0)
             return -1;
-        int took = cx_take_origin(&id, h, &lir->origin, err);
+        int took = cx_take_identities(&id, h, &lir->origin, NULL, lir->public_identity, err);
         if (took < 0)
             return -1;
         if (took)
             continue;
-        if (cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP)) {
-            if (!lir->public_identity[0] &&
-                cx_get_str(h, lir->public_identity, sizeof lir->public_identity, err) != 0)
-                return -1;
-        } else if (cx_is(&id, AVP_ORIGINATING_REQUEST, V3GPP)) {
+        if (cx_is(&id, AVP_ORIGINATING_REQUEST, V3GPP)) {
             if (cx_get_i32(h, &v, err) != 0)
                 return -1;
             lir->originating_request = (v == 0);
         } else if (cx_is(&id, AVP_USER_AUTHORIZATION_TYPE, V3GPP)) {
-            if (cx_get_i32(h, &v, err) != 0)
+            if (cx_get_enum(h, &id, 2, "User-Authorization-Type", &lir->authorization_type, err) !=
+                0)
                 return -1;
-            if (v < 0 || v > 2) {
-                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
-                             "User-Authorization-Type %d unknown", v);
-                return -1;
-            }
             lir->has_authorization_type = true;
-            lir->authorization_type = (uint32_t)v;
         }
     }
     if (!lir->public_identity[0])
@@ -72,12 +62,9 @@ int mcx_cx_lia_build(struct msg **msg, const struct mcx_cx_lia *lia, struct mcx_
 {
     if (cx_answer_head(msg, &lia->result, lia->user_name, lia->public_identity, err) != 0)
         return -1;
-    struct msg *ans = *msg;
-    if ((lia->server_name[0] &&
-         cx_add_str(ans, mcx_cx_dict.server_name, lia->server_name, err) != 0) ||
-        cx_add_capabilities(ans, &lia->capabilities, err) != 0)
+    if (cx_add_server_info(*msg, lia->server_name, &lia->capabilities, err) != 0)
         return -1;
-    return cx_answer_tail(ans, &lia->result, err);
+    return cx_answer_tail(*msg, &lia->result, err);
 }
 
 int mcx_cx_lia_parse(struct msg *ans, struct mcx_cx_lia *lia, struct mcx_cx_error *err)
@@ -86,18 +73,5 @@ int mcx_cx_lia_parse(struct msg *ans, struct mcx_cx_lia *lia, struct mcx_cx_erro
     if (mcx_cx_answer_parse_common(ans, &lia->result, &lia->origin, lia->user_name,
                                    lia->public_identity, err) != 0)
         return -1;
-    for (struct avp *a = cx_first(ans); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
-            if (cx_get_str(h, lia->server_name, sizeof lia->server_name, err) != 0)
-                return -1;
-        } else if (cx_is(&id, AVP_SERVER_CAPABILITIES, V3GPP)) {
-            if (cx_get_capabilities(a, &lia->capabilities, err) != 0)
-                return -1;
-        }
-    }
-    return 0;
+    return cx_get_server_info(ans, lia->server_name, &lia->capabilities, err);
 }

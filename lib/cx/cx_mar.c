@@ -153,11 +153,10 @@ int mcx_cx_mar_build(const struct mcx_cx_route *route, const struct mcx_cx_mar *
                      "authorization_len out of bounds");
         return -1;
     }
-    if (cx_request_new(mcx_cx_dict.mar, &msg, err) != 0)
+    if (cx_request_start(mcx_cx_dict.mar, route, &msg, err) != 0)
         return -1;
     struct avp *item;
-    if (cx_request_head(msg, route, err) != 0 ||
-        cx_add_str(msg, mcx_cx_dict.user_name, mar->user_name, err) != 0 ||
+    if (cx_add_str(msg, mcx_cx_dict.user_name, mar->user_name, err) != 0 ||
         cx_add_str(msg, mcx_cx_dict.public_identity, mar->public_identity, err) != 0 ||
         cx_add_group(msg, mcx_cx_dict.sip_auth_data_item, &item, err) != 0 ||
         cx_add_str(item, mcx_cx_dict.sip_authentication_scheme,
@@ -185,19 +184,13 @@ int mcx_cx_mar_parse(struct msg *req, struct mcx_cx_mar *mar, struct mcx_cx_erro
         struct cx_avp_id id;
         if (cx_header(a, &h, &id, err) != 0)
             return -1;
-        int took = cx_take_origin(&id, h, &mar->origin, err);
+        int took =
+            cx_take_identities(&id, h, &mar->origin, mar->user_name, mar->public_identity, err);
         if (took < 0)
             return -1;
         if (took)
             continue;
-        if (cx_is(&id, AVP_USER_NAME, 0)) {
-            if (cx_get_str(h, mar->user_name, sizeof mar->user_name, err) != 0)
-                return -1;
-        } else if (cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP)) {
-            if (!mar->public_identity[0] &&
-                cx_get_str(h, mar->public_identity, sizeof mar->public_identity, err) != 0)
-                return -1;
-        } else if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
+        if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
             if (cx_get_str(h, mar->server_name, sizeof mar->server_name, err) != 0)
                 return -1;
         } else if (cx_is(&id, AVP_SIP_NUMBER_AUTH_ITEMS, V3GPP)) {

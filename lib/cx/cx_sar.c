@@ -17,10 +17,9 @@ int mcx_cx_sar_build(const struct mcx_cx_route *route, const struct mcx_cx_sar *
                      MCX_CX_MAX_PUBLIC_IDS);
         return -1;
     }
-    if (cx_request_new(mcx_cx_dict.sar, &msg, err) != 0)
+    if (cx_request_start(mcx_cx_dict.sar, route, &msg, err) != 0)
         return -1;
-    if (cx_request_head(msg, route, err) != 0 ||
-        (sar->user_name[0] && cx_add_str(msg, mcx_cx_dict.user_name, sar->user_name, err) != 0))
+    if ((sar->user_name[0] && cx_add_str(msg, mcx_cx_dict.user_name, sar->user_name, err) != 0))
         goto fail;
     for (size_t i = 0; i < sar->public_identity_count; i++)
         if (cx_add_str(msg, mcx_cx_dict.public_identity, sar->public_identities[i], err) != 0)
@@ -45,18 +44,14 @@ int mcx_cx_sar_parse(struct msg *req, struct mcx_cx_sar *sar, struct mcx_cx_erro
     for (struct avp *a = cx_first(req); a; a = cx_next(a)) {
         struct avp_hdr *h;
         struct cx_avp_id id;
-        int32_t v;
         if (cx_header(a, &h, &id, err) != 0)
             return -1;
-        int took = cx_take_origin(&id, h, &sar->origin, err);
+        int took = cx_take_identities(&id, h, &sar->origin, sar->user_name, NULL, err);
         if (took < 0)
             return -1;
         if (took)
             continue;
-        if (cx_is(&id, AVP_USER_NAME, 0)) {
-            if (cx_get_str(h, sar->user_name, sizeof sar->user_name, err) != 0)
-                return -1;
-        } else if (cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP)) {
+        if (cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP)) {
             if (sar->public_identity_count >= MCX_CX_MAX_PUBLIC_IDS) {
                 cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
                              "more than %d Public-Identity", MCX_CX_MAX_PUBLIC_IDS);
@@ -70,24 +65,14 @@ int mcx_cx_sar_parse(struct msg *req, struct mcx_cx_sar *sar, struct mcx_cx_erro
             if (cx_get_str(h, sar->server_name, sizeof sar->server_name, err) != 0)
                 return -1;
         } else if (cx_is(&id, AVP_SERVER_ASSIGNMENT_TYPE, V3GPP)) {
-            if (cx_get_i32(h, &v, err) != 0)
+            if (cx_get_enum(h, &id, MCX_CX_SAT_RESTORATION, "Server-Assignment-Type",
+                            &sar->assignment_type, err) != 0)
                 return -1;
-            if (v < 0 || v > MCX_CX_SAT_RESTORATION) {
-                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
-                             "Server-Assignment-Type %d unknown", v);
-                return -1;
-            }
-            sar->assignment_type = (uint32_t)v;
             have_type = true;
         } else if (cx_is(&id, AVP_USER_DATA_ALREADY_AVAILABLE, V3GPP)) {
-            if (cx_get_i32(h, &v, err) != 0)
+            if (cx_get_enum(h, &id, 1, "User-Data-Already-Available",
+                            &sar->user_data_already_available, err) != 0)
                 return -1;
-            if (v != 0 && v != 1) {
-                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
-                             "User-Data-Already-Available %d unknown", v);
-                return -1;
-            }
-            sar->user_data_already_available = (uint32_t)v;
             have_udaa = true;
         }
     }

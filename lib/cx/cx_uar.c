@@ -15,10 +15,9 @@ int mcx_cx_uar_build(const struct mcx_cx_route *route, const struct mcx_cx_uar *
                      "UAR needs user_name, public_identity and visited_network");
         return -1;
     }
-    if (cx_request_new(mcx_cx_dict.uar, &msg, err) != 0)
+    if (cx_request_start(mcx_cx_dict.uar, route, &msg, err) != 0)
         return -1;
-    if (cx_request_head(msg, route, err) != 0 ||
-        cx_add_str(msg, mcx_cx_dict.user_name, uar->user_name, err) != 0 ||
+    if (cx_add_str(msg, mcx_cx_dict.user_name, uar->user_name, err) != 0 ||
         cx_add_str(msg, mcx_cx_dict.public_identity, uar->public_identity, err) != 0 ||
         cx_add_str(msg, mcx_cx_dict.visited_network_identifier, uar->visited_network, err) != 0 ||
         cx_add_i32(msg, mcx_cx_dict.user_authorization_type, (int32_t)uar->authorization_type,
@@ -40,32 +39,20 @@ int mcx_cx_uar_parse(struct msg *req, struct mcx_cx_uar *uar, struct mcx_cx_erro
         struct cx_avp_id id;
         if (cx_header(a, &h, &id, err) != 0)
             return -1;
-        int took = cx_take_origin(&id, h, &uar->origin, err);
+        int took =
+            cx_take_identities(&id, h, &uar->origin, uar->user_name, uar->public_identity, err);
         if (took < 0)
             return -1;
         if (took)
             continue;
-        if (cx_is(&id, AVP_USER_NAME, 0)) {
-            if (cx_get_str(h, uar->user_name, sizeof uar->user_name, err) != 0)
-                return -1;
-        } else if (cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP)) {
-            if (!uar->public_identity[0] &&
-                cx_get_str(h, uar->public_identity, sizeof uar->public_identity, err) != 0)
-                return -1;
-        } else if (cx_is(&id, AVP_VISITED_NETWORK_IDENTIFIER, V3GPP)) {
+        if (cx_is(&id, AVP_VISITED_NETWORK_IDENTIFIER, V3GPP)) {
             if (cx_get_str(h, uar->visited_network, sizeof uar->visited_network, err) != 0)
                 return -1;
             have_visited = true;
         } else if (cx_is(&id, AVP_USER_AUTHORIZATION_TYPE, V3GPP)) {
-            int32_t v;
-            if (cx_get_i32(h, &v, err) != 0)
+            if (cx_get_enum(h, &id, (int32_t)MCX_CX_UAT_REGISTRATION_AND_CAPABILITIES,
+                            "User-Authorization-Type", &uar->authorization_type, err) != 0)
                 return -1;
-            if (v < 0 || v > (int32_t)MCX_CX_UAT_REGISTRATION_AND_CAPABILITIES) {
-                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
-                             "User-Authorization-Type %d unknown", v);
-                return -1;
-            }
-            uar->authorization_type = (uint32_t)v;
         } else if (cx_is(&id, AVP_UAR_FLAGS, V3GPP)) {
             if (cx_get_u32(h, &uar->uar_flags, err) != 0)
                 return -1;
@@ -85,12 +72,9 @@ int mcx_cx_uaa_build(struct msg **msg, const struct mcx_cx_uaa *uaa, struct mcx_
 {
     if (cx_answer_head(msg, &uaa->result, uaa->user_name, uaa->public_identity, err) != 0)
         return -1;
-    struct msg *ans = *msg;
-    if ((uaa->server_name[0] &&
-         cx_add_str(ans, mcx_cx_dict.server_name, uaa->server_name, err) != 0) ||
-        cx_add_capabilities(ans, &uaa->capabilities, err) != 0)
+    if (cx_add_server_info(*msg, uaa->server_name, &uaa->capabilities, err) != 0)
         return -1;
-    return cx_answer_tail(ans, &uaa->result, err);
+    return cx_answer_tail(*msg, &uaa->result, err);
 }
 
 int mcx_cx_uaa_parse(struct msg *ans, struct mcx_cx_uaa *uaa, struct mcx_cx_error *err)
@@ -99,18 +83,5 @@ int mcx_cx_uaa_parse(struct msg *ans, struct mcx_cx_uaa *uaa, struct mcx_cx_erro
     if (mcx_cx_answer_parse_common(ans, &uaa->result, &uaa->origin, uaa->user_name,
                                    uaa->public_identity, err) != 0)
         return -1;
-    for (struct avp *a = cx_first(ans); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
-            if (cx_get_str(h, uaa->server_name, sizeof uaa->server_name, err) != 0)
-                return -1;
-        } else if (cx_is(&id, AVP_SERVER_CAPABILITIES, V3GPP)) {
-            if (cx_get_capabilities(a, &uaa->capabilities, err) != 0)
-                return -1;
-        }
-    }
-    return 0;
+    return cx_get_server_info(ans, uaa->server_name, &uaa->capabilities, err);
 }
