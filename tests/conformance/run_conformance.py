@@ -18,6 +18,7 @@ The daemons are always stopped; the suite's PASS/FAIL lines are printed as they 
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -85,7 +86,15 @@ def main():
     rc = 1
     try:
         argv = (run_primary if args.role == "primary" else run_partner)(args, lab)
-        rc = subprocess.run(argv, timeout=600).returncode
+        r = subprocess.run(argv, timeout=600, capture_output=True, text=True)
+        sys.stdout.write(r.stdout)
+        sys.stderr.write(r.stderr)
+        rc = r.returncode
+        if (rc == -signal.SIGABRT and mmslab.FD_FIFO_RACE in r.stderr
+                and ", 0 failed" in r.stdout):
+            print("WARN  the suite's own Diameter core hit the freeDiameter 1.2.1 shutdown race "
+                  "after all cases passed: not counted")
+            rc = 0
     except Exception as e:
         print("FAIL  conformance.setup: %s" % e)
     finally:
