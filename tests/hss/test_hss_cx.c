@@ -3,10 +3,11 @@
  * the store API.
  *
  * usage: test_hss_cx --hss PATH --db URI [--hss-port N] [--only TEST] [--mongo-mock SCRIPT]
- *                    [--tls]
+ *                    [--tls] [--mcx-ctl PATH]
  *
  * --tls: every Diameter connection over TLS (mcx-hss configured with diameter.tls and a test
- * CA); the raw-TCP test then does not apply (run with --only 'mar_*' or similar).
+ * CA); the raw-TCP test then only checks that the listener refuses plain text.
+ * --mcx-ctl: one subscriber is provisioned with mcx-ctl (the others with the store API).
  *
  * Every vector is checked as a UE with the same K/OPc would (aka/aka.h mcx_aka_ue_check) and
  * recomputed independently from its RAND and SQN; SQNs are checked against the store. */
@@ -49,6 +50,7 @@
 #define SCSCF    "sip:scscf.primary.mcx.lab:5060"
 
 static const char *only_test;
+static const char *mcx_ctl; /* db/mcx-ctl, or NULL */
 
 /* ---------------------------------------------------------------- provisioning ------- */
 
@@ -92,6 +94,24 @@ static void provision(const char *name, int n, const char *k, const char *op, co
     }
 }
 
+/* Provisions gina@primary.mcx.lab with mcx-ctl (AKAv1 + SIP Digest with a password, which
+ * mcx-ctl stores as HA1). Returns the exit status. */
+static int provision_with_ctl(const char *db_uri)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(mcx_ctl, mcx_ctl, "--db", db_uri, "subscriber", "add", "--impi", "gina@" ENV_REALM,
+              "--impu", "sip:gina@" ENV_REALM, "--impu", "tel:+15550007", "--k", K1, "--opc", OPC1,
+              "--sqn", "4096", "--scheme", MCX_CX_SCHEME_AKAV1, "--scheme",
+              MCX_CX_SCHEME_SIP_DIGEST, "--password", PASSWORD, (char *)NULL);
+        _exit(127);
+    }
+    int status = -1;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static int64_t stored_sqn(const char *impi)
 {
     struct mcx_subscriber s;
@@ -112,6 +132,10 @@ static int group_setup(void **state)
     provision("dave", 4, K1, NULL, OPC1, 64, akav1_only, NULL);
     provision("erin", 5, K1, NULL, OPC1, 0, akav1_only, NULL);
     provision("frank", 6, K2, NULL, OPC2, 0, akav1_only, NULL);
+    if (mcx_ctl && provision_with_ctl(env.hss.database) != 0) {
+        fprintf(stderr, "setup: mcx-ctl subscriber add failed\n");
+        return -1;
+    }
     if (env_hss_start(&env.hss) != 0 || env_client_start() != 0 ||
         env_client_wait(ENV_HSS_ID) != 0) {
         fprintf(stderr, "setup: the HSS or the client core did not come up\n");
@@ -321,6 +345,37 @@ static void mar_sip_digest(void **state)
         }
     }
     assert_false(env_log_contains(&env.hss, ha1));
+}
+
+/* A subscriber provisioned with mcx-ctl: its vectors verify as a UE with the same K/OPc, and
+ * the HA1 mcx-ctl made from the password matches the realm the HSS sends. */
+static void mar_ctl_provisioned(void **state)
+{
+    (void)state;
+    struct mcx_cx_mar mar;
+    struct mcx_cx_maa maa;
+    struct mcx_aka_ue_state ue;
+    char ha1[MCX_DIGEST_HEX_SIZE];
+    if (!mcx_ctl)
+        skip();
+    mcx_aka_ue_state_init(&ue);
+    int64_t before = stored_sqn("gina@" ENV_REALM);
+    assert_int_equal(before, 4096);
+    make_mar(&mar, "gina", MCX_CX_SCHEME_AKAV1, 2);
+    send_mar(&mar, &maa);
+    check_aka_batch(&maa, MCX_CX_SCHEME_AKAV1, 2, before, stored_sqn("gina@" ENV_REALM), K1, OPC1,
+                    &ue);
+
+    make_mar(&mar, "gina", MCX_CX_SCHEME_SIP_DIGEST, 1);
+    snprintf(mar.public_identity, sizeof mar.public_identity, "tel:+15550007");
+    send_mar(&mar, &maa);
+    assert_int_equal(maa.result.result_code, MCX_DIAMETER_SUCCESS);
+    assert_int_equal(maa.item_count, 1);
+    assert_int_equal(mcx_digest_ha1("gina@" ENV_REALM, maa.items[0].digest_realm,
+                                    (const uint8_t *)PASSWORD, strlen(PASSWORD), ha1),
+                     0);
+    assert_string_equal(maa.items[0].digest_realm, ENV_REALM);
+    assert_string_equal(maa.items[0].digest_ha1, ha1);
 }
 
 /* SIP-Number-Auth-Items above the cap gives the cap; 0 gives one. */
@@ -641,7 +696,7 @@ static void registration_cycle(void **state)
 
     /* The name is in the database: it survives a restart; SIGTERM stops the HSS cleanly. */
     assert_true(env_hss_stop_clean(&env.hss));
-    assert_true(env.tls || env_log_contains(&env.hss, "event=stopped status=0"));
+    assert_true(env_log_contains(&env.hss, "event=stopping signal=SIGTERM"));
     assert_int_equal(env_hss_start(&env.hss), 0);
     assert_int_equal(env_client_wait(ENV_HSS_ID), 0);
     lir_expect(tel, MCX_DIAMETER_SUCCESS, 0, SCSCF);
@@ -945,13 +1000,11 @@ static void database_unreachable(void **state)
 
 int main(int argc, char **argv)
 {
-    static const struct option options[] = {{"hss", required_argument, NULL, 'h'},
-                                            {"db", required_argument, NULL, 'd'},
-                                            {"hss-port", required_argument, NULL, 'p'},
-                                            {"only", required_argument, NULL, 'o'},
-                                            {"mongo-mock", required_argument, NULL, 'm'},
-                                            {"tls", no_argument, NULL, 't'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"hss", required_argument, NULL, 'h'},        {"db", required_argument, NULL, 'd'},
+        {"hss-port", required_argument, NULL, 'p'},   {"only", required_argument, NULL, 'o'},
+        {"mongo-mock", required_argument, NULL, 'm'}, {"tls", no_argument, NULL, 't'},
+        {"mcx-ctl", required_argument, NULL, 'c'},    {NULL, 0, NULL, 0}};
     const char *hss = NULL, *db = NULL, *mongo_mock = NULL;
     bool tls = false;
     uint16_t port = 0;
@@ -976,13 +1029,16 @@ int main(int argc, char **argv)
         case 't':
             tls = true;
             break;
+        case 'c':
+            mcx_ctl = optarg;
+            break;
         default:
             return 2;
         }
     }
     if (!hss || !db) {
         fprintf(stderr, "usage: test_hss_cx --hss PATH --db URI [--hss-port N] [--only TEST] "
-                        "[--mongo-mock SCRIPT] [--tls]\n");
+                        "[--mongo-mock SCRIPT] [--tls] [--mcx-ctl PATH]\n");
         return 2;
     }
 #ifdef __SANITIZE_ADDRESS__
@@ -1009,6 +1065,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(mar_akav2),
         cmocka_unit_test(mar_unknown_scheme),
         cmocka_unit_test(mar_sip_digest),
+        cmocka_unit_test(mar_ctl_provisioned),
         cmocka_unit_test(mar_items_cap),
         cmocka_unit_test(mar_scheme_not_allowed),
         cmocka_unit_test(mar_identity_errors),
