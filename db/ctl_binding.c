@@ -2,7 +2,6 @@
  * IMPI/IMPUs <-> primary IMPI/IMPUs, primary system id, primary MMS address). */
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -22,18 +21,15 @@ static void binding_usage(FILE *out)
                  "  list   [--after PARTNER-IMPI] [--limit N]\n");
 }
 
-/* Adds every value of a repeatable option to a list; -1 after a one-line error. */
+/* Sets an IMPU list from every value of a repeatable option; -1 after a one-line error. */
 static int add_all(const char *cmd, const struct ctl_option *opt, char *items, size_t *count)
 {
-    char err[CTL_ERR_MAX];
-    for (size_t i = 0; i < opt->count; i++) {
-        char name[48];
-        snprintf(name, sizeof name, "--%s", opt->name);
-        if (ctl_field_list_add(name, opt->values[i], items, MCX_STORE_IDENTITY_MAX,
-                               MCX_STORE_MAX_IMPUS, count, err)) {
-            fprintf(stderr, "mcx-ctl %s: %s\n", cmd, err);
-            return -1;
-        }
+    char name[48], err[CTL_ERR_MAX];
+    snprintf(name, sizeof name, "--%s", opt->name);
+    if (ctl_field_list_set(name, opt->values, opt->count, items, MCX_STORE_IDENTITY_MAX,
+                           MCX_STORE_MAX_IMPUS, count, err)) {
+        fprintf(stderr, "mcx-ctl %s: %s\n", cmd, err);
+        return -1;
     }
     return 0;
 }
@@ -79,18 +75,14 @@ static int binding_add(int argc, char **argv)
 static int binding_remove(int argc, char **argv)
 {
     const char *cmd = "binding remove";
-    struct ctl_option opts[] = {{.name = "partner-impi"}};
-    if (ctl_parse_options(cmd, argc, argv, opts, 1, NULL, 0, NULL))
+    const char *partner_impi = ctl_parse_required(cmd, argc, argv, "partner-impi");
+    if (!partner_impi)
         return CTL_EXIT_USAGE;
-    if (!opts[0].count) {
-        fprintf(stderr, "mcx-ctl %s: missing --partner-impi\n", cmd);
-        return CTL_EXIT_USAGE;
-    }
     CTL_OPEN_STORE(cmd);
-    int rc = mcx_store_binding_remove(store, opts[0].values[0]);
+    int rc = mcx_store_binding_remove(store, partner_impi);
     if (rc != MCX_STORE_OK)
         return ctl_db_fail(cmd, rc);
-    printf("removed binding %s\n", opts[0].values[0]);
+    printf("removed binding %s\n", partner_impi);
     return CTL_EXIT_OK;
 }
 
@@ -157,52 +149,23 @@ static int list_line(void *ctx, const struct mcx_binding *b)
 static int binding_list(int argc, char **argv)
 {
     const char *cmd = "binding list";
-    struct ctl_option opts[] = {{.name = "after"}, {.name = "limit"}};
-    if (ctl_parse_options(cmd, argc, argv, opts, 2, NULL, 0, NULL))
+    const char *after;
+    size_t limit;
+    if (ctl_parse_list_options(cmd, argc, argv, &after, &limit))
         return CTL_EXIT_USAGE;
-    size_t limit = 0;
-    if (opts[1].count) {
-        char *end = NULL;
-        long value = strtol(opts[1].values[0], &end, 10);
-        if (!*opts[1].values[0] || *end || value < 1) {
-            fprintf(stderr, "mcx-ctl %s: --limit: expected a positive number\n", cmd);
-            return CTL_EXIT_USAGE;
-        }
-        limit = (size_t)value;
-    }
     CTL_OPEN_STORE(cmd);
-    int rc = mcx_store_binding_list(store, opts[0].count ? opts[0].values[0] : NULL, limit,
-                                    list_line, NULL);
+    int rc = mcx_store_binding_list(store, after, limit, list_line, NULL);
     return rc == MCX_STORE_OK ? CTL_EXIT_OK : ctl_db_fail(cmd, rc);
 }
 
 int ctl_binding(const char *db_uri, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(int, char **);
-    } commands[] = {
+    static const struct ctl_command commands[] = {
         {"add", binding_add},
         {"remove", binding_remove},
         {"show", binding_show},
         {"list", binding_list},
     };
-    if (argc < 1) {
-        binding_usage(stderr);
-        return CTL_EXIT_USAGE;
-    }
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
-        binding_usage(stdout);
-        return CTL_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[0], commands[i].name) != 0)
-            continue;
-        ctl_db_use(db_uri);
-        int exit_code = commands[i].run(argc - 1, argv + 1);
-        ctl_db_close();
-        return exit_code;
-    }
-    fprintf(stderr, "mcx-ctl binding: unknown command '%s' (try binding --help)\n", argv[0]);
-    return CTL_EXIT_USAGE;
+    return ctl_run_command("binding", db_uri, commands, sizeof commands / sizeof commands[0],
+                           binding_usage, argc, argv);
 }

@@ -1,9 +1,9 @@
 /* mcx-ctl store helpers: open, error reporting, exit codes. */
 #include <stdio.h>
-#include <string.h>
 
 #include "core/log.h"
 #include "ctl_db.h"
+#include "ctl_fields.h"
 
 static const char *db_uri;
 static struct mcx_store *db_store;
@@ -45,11 +45,11 @@ int ctl_db_fail(const char *cmd, int status)
 
 int ctl_copy_value(const char *cmd, const char *option, const char *value, char *dst, size_t cap)
 {
-    size_t len = strlen(value);
-    if (len == 0 || len >= cap) {
-        fprintf(stderr, "mcx-ctl %s: --%s: must be 1..%zu characters\n", cmd, option, cap - 1);
+    char name[64], err[CTL_ERR_MAX];
+    snprintf(name, sizeof name, "--%s", option);
+    if (ctl_field_string(name, value, dst, cap, err) != 0) {
+        fprintf(stderr, "mcx-ctl %s: %s\n", cmd, err);
         return -1;
     }
-    memcpy(dst, value, len + 1);
     return 0;
 }

@@ -57,6 +57,17 @@ int ctl_field_list_add(const char *name, const char *text, char *items, size_t i
     return 0;
 }
 
+int ctl_field_list_set(const char *name, const char *const *values, size_t n_values, char *items,
+                       size_t item_cap, size_t max, size_t *count, char *err)
+{
+    *count = 0;
+    for (size_t i = 0; i < n_values; i++) {
+        if (ctl_field_list_add(name, values[i], items, item_cap, max, count, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int ctl_field_list_split(const char *name, const char *text, char *items, size_t item_cap,
                          size_t max, size_t *count, char *err)
 {

@@ -23,6 +23,10 @@ int ctl_field_string(const char *name, const char *text, char *dst, size_t cap, 
 int ctl_field_list_add(const char *name, const char *text, char *items, size_t item_cap, size_t max,
                        size_t *count, char *err);
 
+/* Replaces a list with the count values of a repeatable option (name: "--impu" etc.). */
+int ctl_field_list_set(const char *name, const char *const *values, size_t n_values, char *items,
+                       size_t item_cap, size_t max, size_t *count, char *err);
+
 /* Replaces a list with the ';'-separated items of text ("" gives an empty list). */
 int ctl_field_list_split(const char *name, const char *text, char *items, size_t item_cap,
                          size_t max, size_t *count, char *err);

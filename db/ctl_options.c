@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_db.h"
 #include "ctl_options.h"
 
 int ctl_parse_options(const char *cmd, int argc, char **argv, struct ctl_option *opts,
@@ -76,4 +77,59 @@ const char *ctl_option_value(struct ctl_option *opts, size_t n_opts, const char 
 {
     struct ctl_option *opt = ctl_option_find(opts, n_opts, name);
     return opt->count ? opt->values[0] : NULL;
+}
+
+const char *ctl_parse_required(const char *cmd, int argc, char **argv, const char *name)
+{
+    struct ctl_option opts[] = {{.name = name}};
+    if (ctl_parse_options(cmd, argc, argv, opts, 1, NULL, 0, NULL))
+        return NULL;
+    if (!opts[0].count) {
+        fprintf(stderr, "mcx-ctl %s: missing --%s\n", cmd, name);
+        return NULL;
+    }
+    return opts[0].values[0];
+}
+
+int ctl_parse_list_options(const char *cmd, int argc, char **argv, const char **after,
+                           size_t *limit)
+{
+    struct ctl_option opts[] = {{.name = "after"}, {.name = "limit"}};
+    if (ctl_parse_options(cmd, argc, argv, opts, 2, NULL, 0, NULL))
+        return -1;
+    *after = opts[0].count ? opts[0].values[0] : NULL;
+    *limit = 0;
+    if (opts[1].count) {
+        char *end = NULL;
+        long value = strtol(opts[1].values[0], &end, 10);
+        if (!*opts[1].values[0] || *end || value < 1) {
+            fprintf(stderr, "mcx-ctl %s: --limit: expected a positive number\n", cmd);
+            return -1;
+        }
+        *limit = (size_t)value;
+    }
+    return 0;
+}
+
+int ctl_run_command(const char *group, const char *db_uri, const struct ctl_command *commands,
+                    size_t n_commands, void (*usage)(FILE *out), int argc, char **argv)
+{
+    if (argc < 1) {
+        usage(stderr);
+        return CTL_EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
+        usage(stdout);
+        return CTL_EXIT_OK;
+    }
+    for (size_t i = 0; i < n_commands; i++) {
+        if (strcmp(argv[0], commands[i].name) != 0)
+            continue;
+        ctl_db_use(db_uri);
+        int exit_code = commands[i].run(argc - 1, argv + 1);
+        ctl_db_close();
+        return exit_code;
+    }
+    fprintf(stderr, "mcx-ctl %s: unknown command '%s' (try %s --help)\n", group, argv[0], group);
+    return CTL_EXIT_USAGE;
 }

@@ -48,13 +48,10 @@ static int apply_options(const char *cmd, struct ctl_option *opts, size_t n,
     char err[CTL_ERR_MAX];
     struct ctl_option *o;
     const char *value;
-    if ((o = ctl_option_find(opts, n, "impu"))->count) {
-        sub->impu_count = 0;
-        for (size_t i = 0; i < o->count; i++)
-            if (ctl_field_list_add("--impu", o->values[i], &sub->impu[0][0], MCX_STORE_IDENTITY_MAX,
-                                   MCX_STORE_MAX_IMPUS, &sub->impu_count, err))
-                goto fail;
-    }
+    if ((o = ctl_option_find(opts, n, "impu"))->count &&
+        ctl_field_list_set("--impu", o->values, o->count, &sub->impu[0][0], MCX_STORE_IDENTITY_MAX,
+                           MCX_STORE_MAX_IMPUS, &sub->impu_count, err))
+        goto fail;
     if ((value = ctl_option_value(opts, n, "k")) &&
         ctl_field_hex("--k", value, sub->k, sizeof sub->k, err))
         goto fail;
@@ -84,30 +81,19 @@ static int apply_options(const char *cmd, struct ctl_option *opts, size_t n,
             goto fail;
         *sqn_given = true;
     }
-    if ((o = ctl_option_find(opts, n, "scheme"))->count) {
-        sub->scheme_count = 0;
-        for (size_t i = 0; i < o->count; i++)
-            if (ctl_field_list_add("--scheme", o->values[i], &sub->schemes[0][0],
-                                   MCX_STORE_SCHEME_MAX, MCX_STORE_MAX_SCHEMES, &sub->scheme_count,
-                                   err))
-                goto fail;
-    }
-    if ((o = ctl_option_find(opts, n, "allow-partner"))->count) {
-        sub->partner_count = 0;
-        for (size_t i = 0; i < o->count; i++)
-            if (ctl_field_list_add("--allow-partner", o->values[i], &sub->allowed_partners[0][0],
-                                   MCX_STORE_IDENTITY_MAX, MCX_STORE_MAX_PARTNERS,
-                                   &sub->partner_count, err))
-                goto fail;
-    }
-    if ((o = ctl_option_find(opts, n, "msisdn"))->count) {
-        sub->msisdn_count = 0;
-        for (size_t i = 0; i < o->count; i++)
-            if (ctl_field_list_add("--msisdn", o->values[i], &sub->msisdn[0][0],
-                                   MCX_STORE_DIGITS_MAX, MCX_STORE_MAX_MSISDNS, &sub->msisdn_count,
-                                   err))
-                goto fail;
-    }
+    if ((o = ctl_option_find(opts, n, "scheme"))->count &&
+        ctl_field_list_set("--scheme", o->values, o->count, &sub->schemes[0][0],
+                           MCX_STORE_SCHEME_MAX, MCX_STORE_MAX_SCHEMES, &sub->scheme_count, err))
+        goto fail;
+    if ((o = ctl_option_find(opts, n, "allow-partner"))->count &&
+        ctl_field_list_set("--allow-partner", o->values, o->count, &sub->allowed_partners[0][0],
+                           MCX_STORE_IDENTITY_MAX, MCX_STORE_MAX_PARTNERS, &sub->partner_count,
+                           err))
+        goto fail;
+    if ((o = ctl_option_find(opts, n, "msisdn"))->count &&
+        ctl_field_list_set("--msisdn", o->values, o->count, &sub->msisdn[0][0],
+                           MCX_STORE_DIGITS_MAX, MCX_STORE_MAX_MSISDNS, &sub->msisdn_count, err))
+        goto fail;
     if ((value = ctl_option_value(opts, n, "imsi")) &&
         ctl_field_string("--imsi", value, sub->imsi, sizeof sub->imsi, err))
         goto fail;
@@ -188,18 +174,14 @@ static int subscriber_update(int argc, char **argv)
 static int subscriber_remove(int argc, char **argv)
 {
     const char *cmd = "subscriber remove";
-    struct ctl_option opts[] = {{.name = "impi"}};
-    if (ctl_parse_options(cmd, argc, argv, opts, 1, NULL, 0, NULL))
+    const char *impi = ctl_parse_required(cmd, argc, argv, "impi");
+    if (!impi)
         return CTL_EXIT_USAGE;
-    if (!opts[0].count) {
-        fprintf(stderr, "mcx-ctl %s: missing --impi\n", cmd);
-        return CTL_EXIT_USAGE;
-    }
     CTL_OPEN_STORE(cmd);
-    int rc = mcx_store_subscriber_remove(store, opts[0].values[0]);
+    int rc = mcx_store_subscriber_remove(store, impi);
     if (rc != MCX_STORE_OK)
         return ctl_db_fail(cmd, rc);
-    printf("removed %s\n", opts[0].values[0]);
+    printf("removed %s\n", impi);
     return CTL_EXIT_OK;
 }
 
@@ -276,22 +258,12 @@ static int list_line(void *ctx, const struct mcx_subscriber *sub)
 static int subscriber_list(int argc, char **argv)
 {
     const char *cmd = "subscriber list";
-    struct ctl_option opts[] = {{.name = "after"}, {.name = "limit"}};
-    if (ctl_parse_options(cmd, argc, argv, opts, 2, NULL, 0, NULL))
+    const char *after;
+    size_t limit;
+    if (ctl_parse_list_options(cmd, argc, argv, &after, &limit))
         return CTL_EXIT_USAGE;
-    size_t limit = 0;
-    if (opts[1].count) {
-        char *end = NULL;
-        long value = strtol(opts[1].values[0], &end, 10);
-        if (!*opts[1].values[0] || *end || value < 1) {
-            fprintf(stderr, "mcx-ctl %s: --limit: expected a positive number\n", cmd);
-            return CTL_EXIT_USAGE;
-        }
-        limit = (size_t)value;
-    }
     CTL_OPEN_STORE(cmd);
-    int rc = mcx_store_subscriber_list(store, opts[0].count ? opts[0].values[0] : NULL, limit,
-                                       list_line, NULL);
+    int rc = mcx_store_subscriber_list(store, after, limit, list_line, NULL);
     return rc == MCX_STORE_OK ? CTL_EXIT_OK : ctl_db_fail(cmd, rc);
 }
 
@@ -405,30 +377,11 @@ static int subscriber_export(int argc, char **argv)
 
 int ctl_subscriber(const char *db_uri, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(int, char **);
-    } commands[] = {
+    static const struct ctl_command commands[] = {
         {"add", subscriber_add},       {"update", subscriber_update}, {"remove", subscriber_remove},
         {"show", subscriber_show},     {"list", subscriber_list},     {"import", subscriber_import},
         {"export", subscriber_export},
     };
-    if (argc < 1) {
-        subscriber_usage(stderr);
-        return CTL_EXIT_USAGE;
-    }
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
-        subscriber_usage(stdout);
-        return CTL_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[0], commands[i].name) != 0)
-            continue;
-        ctl_db_use(db_uri);
-        int exit_code = commands[i].run(argc - 1, argv + 1);
-        ctl_db_close();
-        return exit_code;
-    }
-    fprintf(stderr, "mcx-ctl subscriber: unknown command '%s' (try subscriber --help)\n", argv[0]);
-    return CTL_EXIT_USAGE;
+    return ctl_run_command("subscriber", db_uri, commands, sizeof commands / sizeof commands[0],
+                           subscriber_usage, argc, argv);
 }
