@@ -99,13 +99,26 @@ port_bound() {
         END { exit found ? 0 : 1 }'
 }
 
+# partner_sip_address: the partner CSCF's SIP address in all-in-one (MCX_SIP_ADDRESS; "auto" is
+# this container's first address).
+partner_sip_address() {
+    local addr="${MCX_SIP_ADDRESS:-127.0.20.1}"
+    if [ "$addr" = auto ]; then
+        addr="$(hostname -I 2>/dev/null | awk '{ print $1 }')"
+        [ -n "$addr" ] || die "MCX_SIP_ADDRESS=auto: this container has no address"
+    fi
+    printf '%s' "$addr"
+}
+
 # The all-in-one listeners (DESIGN.md section 5): PROTO:[ADDRESS:]PORT of every daemon.
-AIO_PORTS="tcp:3868 tcp:3869 tcp:3870 tcp:3871 tcp:3872 tcp:3873 tcp:7300 udp:127.0.10.1:5060 \
-udp:127.0.20.1:5060"
+aio_ports() {
+    echo "tcp:3868 tcp:3869 tcp:3870 tcp:3871 tcp:3872 tcp:3873 tcp:7300 udp:127.0.10.1:5060" \
+        "udp:$(partner_sip_address):5060"
+}
 
 cmd_health() {
     local specs=("$@") spec
-    [ ${#specs[@]} -gt 0 ] || read -r -a specs <<<"$AIO_PORTS"
+    [ ${#specs[@]} -gt 0 ] || read -r -a specs <<<"$(aio_ports)"
     while [ ${#specs[@]} -gt 0 ]; do
         spec="${specs[0]}"
         if [ "$spec" = tcp ] || [ "$spec" = udp ]; then
@@ -236,12 +249,11 @@ prepare_config() {
     for file in "$src"/*.yaml; do
         sed -e "s#/var/lib/mcx#$STATE_DIR#g" -e "s#/run/mcx#$RUN_DIR#g" "$file" >"$dst/${file##*/}"
     done
-    if [ "${MCX_SIP_ADDRESS:-}" = auto ]; then
-        MCX_SIP_ADDRESS="$(hostname -I | awk '{ print $1 }')"
-        [ -n "$MCX_SIP_ADDRESS" ] || die "MCX_SIP_ADDRESS=auto: this container has no address"
-    fi
-    if [ -n "${MCX_SIP_ADDRESS:-}" ]; then
-        sed -i "s/^  address: 127.0.20.1\$/  address: $MCX_SIP_ADDRESS/" "$dst/partner-cscf.yaml"
+    local sip_address
+    sip_address="$(partner_sip_address)"
+    if [ "$sip_address" != 127.0.20.1 ]; then
+        sed -i -e "s/^  address: 127.0.20.1\$/  address: $sip_address/" \
+            -e "s/orig@127.0.20.1:5060/orig@$sip_address:5060/" "$dst/partner-cscf.yaml"
         # only the sip: section's address: the diameter address stays on loopback
         awk '/^diameter:/ { d = 1 } d && /^  address:/ { $0 = "  address: 127.0.20.1" } { print }' \
             "$dst/partner-cscf.yaml" >"$dst/partner-cscf.yaml.tmp"
@@ -262,13 +274,14 @@ start_lab() {
             --config "$cfg/primary-mms.yaml" &&
         start_daemon partner-mms "tcp:3870" mcx-mms --role partner --config "$cfg/partner-mms.yaml" &&
         start_daemon primary-cscf "tcp:3871 udp:127.0.10.1:5060" mcx-cscf --config "$cfg/primary-cscf.yaml" &&
-        start_daemon partner-cscf "tcp:3872 udp:${MCX_SIP_ADDRESS:-127.0.20.1}:5060" mcx-cscf --config "$cfg/partner-cscf.yaml" ||
+        start_daemon partner-cscf "tcp:3872 udp:$(partner_sip_address):5060" mcx-cscf --config "$cfg/partner-cscf.yaml" ||
         {
             stop_all
             return 1
         }
     say "lab up: primary 127.0.10.1 (HSS 3868, MMS 3873 + link 7300, CSCF 5060), partner" \
-        "${MCX_SIP_ADDRESS:-127.0.20.1}:5060 (CSCF), logs in $LOG_DIR"
+        "127.0.20.1 (HSS 3869, MMS 3870), partner CSCF SIP $(partner_sip_address):5060," \
+        "logs in $LOG_DIR"
 }
 
 # register_migrated: mcx-ue registers alice with her partner identity at the partner CSCF.
@@ -347,6 +360,7 @@ cmd_all_in_one() {
 
 # demo: the lab's end-to-end migrated registration, then everything stops. Exit 0 on 200 OK.
 cmd_demo() {
+    unset MCX_SIP_ADDRESS # the demo's UE registers at 127.0.20.1
     start_lab
     local status=0
     demo_checks || status=$?
