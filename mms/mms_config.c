@@ -71,6 +71,47 @@ static void set_defaults(struct mms_config *cfg, enum mms_role role)
     cfg->reconnect_min_ms = 100;
     cfg->reconnect_max_ms = 1000;
     mcx_diameter_config_defaults(&cfg->diameter);
+    /* The lab topology (DESIGN.md section 5); the file overrides any of it. */
+    struct mcx_diameter_config *d = &cfg->diameter;
+    if (role == MMS_ROLE_PRIMARY) {
+        snprintf(cfg->system_id, sizeof cfg->system_id, "primary.mcx.lab");
+        snprintf(cfg->hss_realm, sizeof cfg->hss_realm, "primary.mcx.lab");
+        snprintf(cfg->hss_host, sizeof cfg->hss_host, "hss.primary.mcx.lab");
+        snprintf(cfg->listen_url, sizeof cfg->listen_url, "tcp://127.0.10.1:7300");
+        snprintf(d->identity, sizeof d->identity, "mms.primary.mcx.lab");
+        snprintf(d->realm, sizeof d->realm, "primary.mcx.lab");
+        snprintf(d->listen_address, sizeof d->listen_address, "127.0.10.1");
+        d->listen_port = 3873;
+        mcx_diameter_config_add_peer(d, "hss.primary.mcx.lab", "127.0.10.1", 3868);
+    } else {
+        snprintf(cfg->system_id, sizeof cfg->system_id, "partner.mcx.lab");
+        snprintf(d->identity, sizeof d->identity, "mms.partner.mcx.lab");
+        snprintf(d->realm, sizeof d->realm, "partner.mcx.lab");
+        snprintf(d->listen_address, sizeof d->listen_address, "127.0.20.1");
+        d->listen_port = 3870;
+    }
+}
+
+/* Defaults that depend on the parsed Diameter section: the state directory and, for a partner
+ * that names no peers, the inbound allow-list "*.<realm>" (its SIP core). */
+static int finish_diameter(struct mms_config *cfg, const char *path, char *err, size_t err_cap)
+{
+    struct mcx_diameter_config *d = &cfg->diameter;
+    if (!d->state_dir[0] &&
+        (size_t)snprintf(d->state_dir, sizeof d->state_dir, "/tmp/mcx-mms-%s-%u", d->identity,
+                         (unsigned)d->listen_port) >= sizeof d->state_dir) {
+        snprintf(err, err_cap, "%s: diameter.identity is too long for the default state_dir", path);
+        return -1;
+    }
+    if (cfg->role == MMS_ROLE_PARTNER && d->peer_count == 0 && d->accept_count == 0) {
+        char pattern[MCX_DIAMETER_ID_MAX];
+        if ((size_t)snprintf(pattern, sizeof pattern, "*.%s", d->realm) >= sizeof pattern ||
+            mcx_diameter_config_add_accept(d, pattern) != 0) {
+            snprintf(err, err_cap, "%s: diameter.realm is too long for the default accept", path);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int parse_tls(const struct mcx_config_node *link, struct mms_tls_files *tls, char *err,
@@ -130,17 +171,11 @@ static int parse_hss(const struct mcx_config_node *mms, struct mms_config *cfg, 
                      size_t err_cap)
 {
     static const char *const keys[] = {"realm", "host", "timeout", NULL};
-    static const char *const required[] = {"realm", NULL};
     const struct mcx_config_node *hss = NULL;
     int rc = mcx_config_get_map(mms, "hss", &hss, err, err_cap);
-    if (rc < 0)
-        return -1;
-    if (rc == 0) {
-        if (cfg->role == MMS_ROLE_PRIMARY)
-            return mcx_config_errorf(mms, err, err_cap, "missing key 'hss' in 'mms'");
-        return 0;
-    }
-    if (mcx_config_check_keys(hss, keys, required, err, err_cap) != 0 ||
+    if (rc <= 0)
+        return rc;
+    if (mcx_config_check_keys(hss, keys, NULL, err, err_cap) != 0 ||
         get_text(hss, "realm", cfg->hss_realm, sizeof cfg->hss_realm, err, err_cap) < 0 ||
         get_text(hss, "host", cfg->hss_host, sizeof cfg->hss_host, err, err_cap) < 0 ||
         get_ms(hss, "timeout", 10, 600000, &cfg->hss_timeout_ms, err, err_cap) < 0)
@@ -173,6 +208,8 @@ static int check_role(const struct mcx_config_node *mms, struct mms_config *cfg,
         if (cfg->listen_url[0] == '\0')
             return mcx_config_errorf(mms, err, err_cap,
                                      "the primary role needs 'mms.link.listen' (its REP URL)");
+        if (cfg->hss_realm[0] == '\0')
+            return mcx_config_errorf(mms, err, err_cap, "the primary role needs 'mms.hss.realm'");
         if (cfg->partner_count == 0)
             return mcx_config_errorf(mms, err, err_cap,
                                      "the primary role needs 'mms.partners' (systems it serves)");
@@ -188,8 +225,8 @@ int mms_config_load(const char *path, enum mms_role role, struct mms_config *cfg
     static const char *const top_keys[] = {"mms", "diameter", NULL};
     static const char *const mms_keys[] = {"system_id", "database", "log_level", "server_name",
                                            "partners",  "hss",      "link",      NULL};
-    static const char *const mms_required[] = {"system_id", "database", NULL};
-    static const char *const top_required[] = {"mms", "diameter", NULL};
+    static const char *const mms_required[] = {"database", NULL};
+    static const char *const top_required[] = {"mms", NULL};
     struct mcx_config *file;
     const struct mcx_config_node *root, *mms = NULL, *diameter = NULL;
     const char *level = NULL;
@@ -216,7 +253,8 @@ int mms_config_load(const char *path, enum mms_role role, struct mms_config *cfg
     }
     if (parse_partners(mms, cfg, err, err_cap) != 0 || parse_hss(mms, cfg, err, err_cap) != 0 ||
         parse_link(mms, cfg, err, err_cap) != 0 || check_role(mms, cfg, err, err_cap) != 0 ||
-        mcx_cx_config_parse(diameter, &cfg->diameter, err, err_cap) != 0)
+        mcx_cx_config_parse(diameter, &cfg->diameter, err, err_cap) != 0 ||
+        finish_diameter(cfg, path, err, err_cap) != 0)
         goto out;
     rc = 0;
 out:

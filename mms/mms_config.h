@@ -23,6 +23,14 @@
  * link.tls is required for tls+tcp:// URLs; peer verification is always required (a wrong or
  * missing peer certificate is refused); peer_name (partner only, optional) is the name the
  * primary's certificate must carry, by default the host part of the URL.
+ * Defaults are the lab topology (DESIGN.md section 5): primary: system primary.mcx.lab, REP on
+ * tcp://127.0.10.1:7300, hss {realm primary.mcx.lab, host hss.primary.mcx.lab}, Diameter
+ * mms.primary.mcx.lab on 127.0.10.1:3873 with peer hss.primary.mcx.lab at 127.0.10.1:3868;
+ * partner: system partner.mcx.lab, Diameter mms.partner.mcx.lab on 127.0.20.1:3870 accepting
+ * "*.<realm>" when no peers/accept are given. state_dir defaults to
+ * /tmp/mcx-mms-<identity>-<port>. Only mms.database (and, for a primary, mms.partners) must be
+ * given.
+ *
  * The partner learns each primary's URL from the bindings (primary_mms); TLS settings in
  * link.tls apply to every tls+tcp:// link. */
 #ifndef MMS_CONFIG_H

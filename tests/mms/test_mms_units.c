@@ -67,10 +67,10 @@ static void config_errors(void **state)
     } cases[] = {
         {"mms: {system_id: a, database: b, lnk: {}}\ndiameter: {}\n", MMS_ROLE_PARTNER,
          ":1: unknown key 'lnk'"},
-        {"mms: {database: b}\ndiameter: {}\n", MMS_ROLE_PARTNER, "missing key 'system_id'"},
-        {"mms: {system_id: a, database: b}\ndiameter: {}\n", MMS_ROLE_PRIMARY, "'hss'"},
-        {"mms: {system_id: a, database: b, hss: {realm: r}, partners: [p]}\ndiameter: {}\n",
-         MMS_ROLE_PRIMARY, "mms.link.listen"},
+        {"mms: {system_id: a}\ndiameter: {}\n", MMS_ROLE_PARTNER, "missing key 'database'"},
+        {"mms: {system_id: a, database: b}\ndiameter: {}\n", MMS_ROLE_PRIMARY, "mms.partners"},
+        {"mms: {database: b, partners: [p], link: {listen: ''}}\n", MMS_ROLE_PRIMARY,
+         "mms.link.listen"},
         {"mms:\n  system_id: a\n  database: b\n  link: {timeout: 5}\ndiameter: {}\n",
          MMS_ROLE_PARTNER, ":4:"},
         {"mms:\n  system_id: a\n  database: b\n  link: {tls: {cert: c}}\ndiameter: {}\n",
@@ -81,7 +81,7 @@ static void config_errors(void **state)
         {"mms: {system_id: a, database: b, log_level: loud}\ndiameter: {}\n", MMS_ROLE_PARTNER,
          "log_level"},
         {"mms: {system_id: a, database: b}\ndiameter: {prot: 1}\n", MMS_ROLE_PARTNER, "prot"},
-        {"mms: {system_id: a, database: b}\n", MMS_ROLE_PARTNER, "diameter"},
+        {"mms: {database: b}\nhss: {}\n", MMS_ROLE_PARTNER, "unknown key 'hss'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err[0] = '\0';
@@ -91,6 +91,40 @@ static void config_errors(void **state)
             fail();
         }
     }
+}
+
+static void config_lab_defaults(void **state)
+{
+    (void)state;
+    static struct mms_config cfg;
+    char err[256] = "";
+    assert_int_equal(
+        load("mms: {database: 'sqlite:/tmp/p.db'}\n", MMS_ROLE_PARTNER, &cfg, err, sizeof err), 0);
+    assert_string_equal(cfg.system_id, "partner.mcx.lab");
+    assert_string_equal(cfg.diameter.identity, "mms.partner.mcx.lab");
+    assert_string_equal(cfg.diameter.listen_address, "127.0.20.1");
+    assert_int_equal(cfg.diameter.listen_port, 3870);
+    assert_int_equal(cfg.diameter.accept_count, 1);
+    assert_string_equal(cfg.diameter.accept[0], "*.partner.mcx.lab");
+    assert_string_equal(cfg.diameter.state_dir, "/tmp/mcx-mms-mms.partner.mcx.lab-3870");
+    assert_int_equal(load("mms: {database: d, partners: [partner.mcx.lab]}\n"
+                          "diameter: {port: 3999}\n",
+                          MMS_ROLE_PRIMARY, &cfg, err, sizeof err),
+                     0);
+    assert_string_equal(cfg.listen_url, "tcp://127.0.10.1:7300");
+    assert_string_equal(cfg.hss_host, "hss.primary.mcx.lab");
+    assert_int_equal(cfg.diameter.peer_count, 1);
+    assert_string_equal(cfg.diameter.peers[0].identity, "hss.primary.mcx.lab");
+    assert_int_equal(cfg.diameter.peers[0].port, 3868);
+    assert_int_equal(cfg.diameter.listen_port, 3999);
+    assert_string_equal(cfg.diameter.state_dir, "/tmp/mcx-mms-mms.primary.mcx.lab-3999");
+    /* peers in the file replace the default HSS peer */
+    assert_int_equal(load("mms: {database: d, partners: [p]}\n"
+                          "diameter: {peers: [{identity: h.x, address: 127.0.0.9, port: 1}]}\n",
+                          MMS_ROLE_PRIMARY, &cfg, err, sizeof err),
+                     0);
+    assert_int_equal(cfg.diameter.peer_count, 1);
+    assert_string_equal(cfg.diameter.peers[0].identity, "h.x");
 }
 
 static void fill_binding(struct mcx_binding *b)
@@ -164,9 +198,9 @@ static void serving_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(config_primary_ok), cmocka_unit_test(config_errors),
-        cmocka_unit_test(map_positional),    cmocka_unit_test(userdata_xml),
-        cmocka_unit_test(serving_table),
+        cmocka_unit_test(config_primary_ok),   cmocka_unit_test(config_errors),
+        cmocka_unit_test(config_lab_defaults), cmocka_unit_test(map_positional),
+        cmocka_unit_test(userdata_xml),        cmocka_unit_test(serving_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
