@@ -4,17 +4,17 @@
 #   mcx-lab COMPONENT [ARGS...]   run one component in the foreground (exec):
 #                                 hss | mms | cscf | ue | ctl  (mcx-hss, mcx-mms, ...)
 #   mcx-lab all-in-one            the whole primary/partner lab on loopback, kept running
-#   mcx-lab demo                  all-in-one, one migrated registration (TS 23.280 10.1.6.2), stop
-#   mcx-lab self-test             versions + demo; exit 0 when the migrated UE got its 200 OK
+#   mcx-lab demo                  all-in-one, the migrated registration (TS 23.280 10.1.6.2) and
+#                                 its checks, home and MD5 registrations, the 403 case; stop
+#   mcx-lab self-test             versions + demo; exit 0 when every check passed
 #   mcx-lab provision             provision subscribers and bindings (MCX_*_DB, see below)
-#   mcx-lab health [tcp|udp PORT]...  exit 0 when every PORT is bound (all-in-one: all of them)
+#   mcx-lab health [tcp|udp [IPV4:]PORT]...  exit 0 when each is bound (default: all-in-one's)
 #   mcx-lab versions              each binary's version
 #
 # Without arguments the command comes from MCX_COMPONENT (default: all-in-one).
 # Environment: MCX_CONFIG_DIR (/etc/mcx), MCX_STATE_DIR (/var/lib/mcx), MCX_RUN_DIR (/run/mcx),
 # MCX_LOG_DIR (/var/log/mcx), MCX_BIN_DIR (binaries; default: PATH), MCX_SIP_ADDRESS (all-in-one:
-# the partner CSCF's SIP address; "auto" = the container's own, to reach it through a published
-# port),
+# the partner CSCF's SIP address; "auto" = the container's own, for a published port),
 # MCX_PRIMARY_DB / MCX_PARTNER_HSS_DB / MCX_PARTNER_MMS_DB and MCX_PRIMARY_MMS_URL (provision).
 set -euo pipefail
 
@@ -268,17 +268,19 @@ start_lab() {
     cmd_provision
     trap 'stop_all; exit 143' TERM
     trap 'stop_all; exit 130' INT
-    start_daemon primary-hss "tcp:3868" mcx-hss --config "$cfg/primary-hss.yaml" &&
-        start_daemon partner-hss "tcp:3869" mcx-hss --config "$cfg/partner-hss.yaml" &&
-        start_daemon primary-mms "tcp:3873 tcp:7300" mcx-mms --role primary \
-            --config "$cfg/primary-mms.yaml" &&
-        start_daemon partner-mms "tcp:3870" mcx-mms --role partner --config "$cfg/partner-mms.yaml" &&
-        start_daemon primary-cscf "tcp:3871 udp:127.0.10.1:5060" mcx-cscf --config "$cfg/primary-cscf.yaml" &&
-        start_daemon partner-cscf "tcp:3872 udp:$(partner_sip_address):5060" mcx-cscf --config "$cfg/partner-cscf.yaml" ||
-        {
-            stop_all
-            return 1
-        }
+    if ! start_daemon primary-hss "tcp:3868" mcx-hss --config "$cfg/primary-hss.yaml" ||
+        ! start_daemon partner-hss "tcp:3869" mcx-hss --config "$cfg/partner-hss.yaml" ||
+        ! start_daemon primary-mms "tcp:3873 tcp:7300" mcx-mms --role primary \
+            --config "$cfg/primary-mms.yaml" ||
+        ! start_daemon partner-mms "tcp:3870" mcx-mms --role partner \
+            --config "$cfg/partner-mms.yaml" ||
+        ! start_daemon primary-cscf "tcp:3871 udp:127.0.10.1:5060" mcx-cscf \
+            --config "$cfg/primary-cscf.yaml" ||
+        ! start_daemon partner-cscf "tcp:3872 udp:$(partner_sip_address):5060" mcx-cscf \
+            --config "$cfg/partner-cscf.yaml"; then
+        stop_all
+        return 1
+    fi
     say "lab up: primary 127.0.10.1 (HSS 3868, MMS 3873 + link 7300, CSCF 5060), partner" \
         "127.0.20.1 (HSS 3869, MMS 3870), partner CSCF SIP $(partner_sip_address):5060," \
         "logs in $LOG_DIR"
@@ -411,7 +413,7 @@ main() {
     provision) cmd_provision ;;
     health) cmd_health "$@" ;;
     versions) cmd_versions ;;
-    help | -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
+    help | -h | --help) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' ;;
     *) run_component "$cmd" "$@" || die "unknown command '$cmd' (mcx-lab help)" ;;
     esac
 }
