@@ -114,12 +114,18 @@ class Lab:
         return lines
 
     def check_logs_clean(self):
-        """No secret, no sanitizer report in any daemon log."""
+        """No secret, no sanitizer report in any daemon log, and every start of a daemon ended
+        with its clean stop line (a crash on SIGTERM or a SIGKILL leaves none)."""
         for name in os.listdir(self.logs):
             with open(os.path.join(self.logs, name), errors="replace") as f:
                 text = f.read()
             if name.startswith("ue-"):
                 continue
+            cscf = name.startswith(("primary-cscf", "partner-cscf"))
+            starts = text.count("event=cscf_started" if cscf else "event=ready ")
+            stops = text.count("event=cscf_stopped" if cscf else "event=stopped ")
+            check(stops >= starts, "%s: each start ended with a clean stop (%d started, %d "
+                  "stopped)" % (name, starts, stops), text[-1500:])
             leaked = [s for s in SECRETS if s in text]
             check(not leaked, "no secret in %s" % name, "found %d secret(s)" % len(leaked))
             bad = [m for m in ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
