@@ -20,11 +20,13 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import daemons  # noqa: E402
 
 CSCF, HSS, CTL, SCENARIO, WORK = sys.argv[1:6]
 USERS = int(sys.argv[6]) if len(sys.argv) > 6 else 100
@@ -41,14 +43,6 @@ def check(cond, what):
     print(("ok: " if cond else "FAIL: ") + what, flush=True)
     if not cond:
         failures.append(what)
-
-
-def free_port(host, kind):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind((host, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def ctl(*args):
@@ -87,78 +81,6 @@ def provision(rng):
     ctl("subscriber", "add", "--impi", f"carol@{DOMAIN}", "--impu", f"sip:carol@{DOMAIN}",
         "--k", k.hex(), "--op", op.hex(), "--scheme", "SIP Digest", "--password", "carol-lab-pw")
     return creds
-
-
-def start_daemons():
-    hss_port = free_port(HSS_ADDR, socket.SOCK_STREAM)
-    cscf_dia_port = free_port(CSCF_ADDR, socket.SOCK_STREAM)
-    sip_port = free_port(CSCF_ADDR, socket.SOCK_DGRAM)
-    with open(os.path.join(WORK, "hss.yaml"), "w") as f:
-        f.write(f"""hss:
-  database: sqlite:{DB}
-  log_level: info
-diameter:
-  identity: hss.{DOMAIN}
-  realm: {DOMAIN}
-  address: {HSS_ADDR}
-  port: {hss_port}
-  state_dir: {WORK}/hss-fd
-  accept: ["*.{DOMAIN}"]
-""")
-    with open(os.path.join(WORK, "cscf.yaml"), "w") as f:
-        f.write(f"""log: {{level: info}}
-sip: {{address: {CSCF_ADDR}, port: {sip_port}, workers: 2}}
-registrar:
-  server_name: sip:scscf.{DOMAIN}:{sip_port}
-  service_route: "<sip:orig@{CSCF_ADDR}:{sip_port};lr>"
-  auth_items: 1
-  cx_timeout: 3s
-routes:
-  - {{match: "*", realm: {DOMAIN}, host: hss.{DOMAIN}}}
-diameter:
-  identity: cscf.{DOMAIN}
-  realm: {DOMAIN}
-  address: {CSCF_ADDR}
-  port: {cscf_dia_port}
-  state_dir: {WORK}/cscf-fd
-  peers:
-    - {{identity: hss.{DOMAIN}, address: {HSS_ADDR}, port: {hss_port}}}
-""")
-    procs = []
-    hss_log = open(os.path.join(WORK, "hss.log"), "w")
-    procs.append(subprocess.Popen([HSS, "--config", os.path.join(WORK, "hss.yaml")],
-                                  stdout=hss_log, stderr=subprocess.STDOUT))
-    wait_for_log(os.path.join(WORK, "hss.log"), "event=ready", procs[0])
-    cscf_log = open(os.path.join(WORK, "cscf.log"), "w")
-    procs.append(subprocess.Popen([CSCF, "--config", os.path.join(WORK, "cscf.yaml")],
-                                  stdout=cscf_log, stderr=subprocess.STDOUT))
-    wait_for_log(os.path.join(WORK, "cscf.log"), "event=cscf_started", procs[1])
-    return procs, sip_port
-
-
-def wait_for_log(path, text, proc):
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise SystemExit(f"{path}: process exited early ({proc.returncode})")
-        with open(path) as f:
-            if text in f.read():
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"{path}: '{text}' never appeared")
-
-
-def stop(procs):
-    codes = []
-    for p in reversed(procs):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        codes.append(p.returncode)
-    return codes
 
 
 def run_sipp(sip_port, csv_rows, calls, name):
@@ -333,8 +255,10 @@ def main():
         shutil.rmtree(p) if os.path.isdir(p) else os.unlink(p)
     rng = random.Random(20261125)
     creds = provision(rng)
-    procs, sip_port = start_daemons()
+    procs = []
     try:
+        sip_port = daemons.start_hss_cscf(procs, WORK, HSS, CSCF, "sqlite:" + DB, DOMAIN,
+                                          HSS_ADDR, CSCF_ADDR)
         rows = []
         for i in range(USERS):
             name = "aka%03d" % i
@@ -370,7 +294,7 @@ def main():
         check(all(s not in log.lower() for s in ("xres=", "res=", "ck=", "ik=", "ha1=")),
               "no secret fields in the mcx-cscf log")
     finally:
-        codes = stop(procs)
+        codes = daemons.stop_all(procs)
     check(codes == [0, 0], f"mcx-cscf and mcx-hss stop cleanly ({codes})")
     if failures:
         print(f"{len(failures)} check(s) failed; logs in {WORK}")

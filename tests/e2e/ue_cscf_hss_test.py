@@ -11,12 +11,12 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import daemons  # noqa: E402
 
 UE, CSCF, HSS, CTL, WORK = sys.argv[1:6]
 HSS_ADDR, CSCF_ADDR = "127.0.66.1", "127.0.66.2"
@@ -26,85 +26,9 @@ USERS = 50
 HANG_GUARD_S = 300  # only against a hung process; nothing asserts a duration
 
 
-def free_port(host, kind):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind((host, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def ctl(*args):
     return subprocess.run([CTL, "--db", "sqlite:" + DB] + list(args), check=True,
                           capture_output=True, text=True, timeout=HANG_GUARD_S).stdout
-
-
-def wait_for_log(path, text, proc):
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise RuntimeError("%s: process exited early (%d)" % (path, proc.returncode))
-        with open(path) as f:
-            if text in f.read():
-                return
-        time.sleep(0.05)
-    raise RuntimeError("%s: '%s' never appeared" % (path, text))
-
-
-def start(procs):
-    hss_port = free_port(HSS_ADDR, socket.SOCK_STREAM)
-    dia_port = free_port(CSCF_ADDR, socket.SOCK_STREAM)
-    sip_port = free_port(CSCF_ADDR, socket.SOCK_DGRAM)
-    with open(os.path.join(WORK, "hss.yaml"), "w") as f:
-        f.write(f"""hss:
-  database: sqlite:{DB}
-  log_level: info
-diameter:
-  identity: hss.{DOMAIN}
-  realm: {DOMAIN}
-  address: {HSS_ADDR}
-  port: {hss_port}
-  state_dir: {WORK}/hss-fd
-  accept: ["*.{DOMAIN}"]
-""")
-    with open(os.path.join(WORK, "cscf.yaml"), "w") as f:
-        f.write(f"""log: {{level: info}}
-sip: {{address: {CSCF_ADDR}, port: {sip_port}, workers: 2}}
-registrar:
-  server_name: sip:scscf.{DOMAIN}:{sip_port}
-  service_route: "<sip:orig@{CSCF_ADDR}:{sip_port};lr>"
-  auth_items: 1
-  cx_timeout: 3s
-routes:
-  - {{match: "*", realm: {DOMAIN}, host: hss.{DOMAIN}}}
-diameter:
-  identity: cscf.{DOMAIN}
-  realm: {DOMAIN}
-  address: {CSCF_ADDR}
-  port: {dia_port}
-  state_dir: {WORK}/cscf-fd
-  peers:
-    - {{identity: hss.{DOMAIN}, address: {HSS_ADDR}, port: {hss_port}}}
-""")
-    hss_log = os.path.join(WORK, "hss.log")
-    procs.append(subprocess.Popen([HSS, "--config", os.path.join(WORK, "hss.yaml")],
-                                  stdout=open(hss_log, "w"), stderr=subprocess.STDOUT))
-    wait_for_log(hss_log, "event=ready", procs[-1])
-    cscf_log = os.path.join(WORK, "cscf.log")
-    procs.append(subprocess.Popen([CSCF, "--config", os.path.join(WORK, "cscf.yaml")],
-                                  stdout=open(cscf_log, "w"), stderr=subprocess.STDOUT))
-    wait_for_log(cscf_log, "event=cscf_started", procs[-1])
-    return sip_port
-
-
-def stop(procs):
-    for p in reversed(procs):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
 
 
 def main():
@@ -129,7 +53,8 @@ def main():
     procs = []
     failed = []
     try:
-        port = start(procs)
+        port = daemons.start_hss_cscf(procs, WORK, HSS, CSCF, "sqlite:" + DB, DOMAIN, HSS_ADDR,
+                                      CSCF_ADDR)
         server = "%s:%d" % (CSCF_ADDR, port)
 
         def ue(command, impi, *extra, k=None):
@@ -192,7 +117,10 @@ def main():
         traceback.print_exc()
         failed.append("exception")
     finally:
-        stop(procs)
+        codes = daemons.stop_all(procs)
+    if codes != [0, 0]:
+        failed.append("daemons stop cleanly")
+        print("FAIL mcx-cscf and mcx-hss stop cleanly (%s)" % codes)
     for name in ("hss.log", "cscf.log"):
         with open(os.path.join(WORK, name)) as f:
             text = f.read()
