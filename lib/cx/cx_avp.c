@@ -266,6 +266,33 @@ struct avp *cx_next(struct avp *avp)
     return next;
 }
 
+void cx_avps_start(struct cx_avps *walk, msg_or_avp *parent, struct mcx_cx_origin *origin,
+                   char *user_name, char *public_identity)
+{
+    memset(walk, 0, sizeof *walk);
+    walk->next = cx_first(parent);
+    walk->origin = origin;
+    walk->user_name = user_name;
+    walk->public_identity = public_identity;
+}
+
+int cx_avps_next(struct cx_avps *walk, struct mcx_cx_error *err)
+{
+    while (walk->next) {
+        walk->avp = walk->next;
+        walk->next = cx_next(walk->avp);
+        if (cx_header(walk->avp, &walk->hdr, &walk->id, err) != 0)
+            return -1;
+        if (!walk->origin)
+            return 1;
+        int took = cx_take_identities(&walk->id, walk->hdr, walk->origin, walk->user_name,
+                                      walk->public_identity, err);
+        if (took <= 0)
+            return took < 0 ? -1 : 1;
+    }
+    return 0;
+}
+
 int cx_header(struct avp *avp, struct avp_hdr **hdr, struct cx_avp_id *id, struct mcx_cx_error *err)
 {
     if (fd_msg_avp_hdr(avp, hdr) != 0 || !*hdr) {
@@ -387,19 +414,20 @@ int cx_add_server_info(struct msg *ans, const char *server_name,
 int cx_get_server_info(struct msg *ans, char *server_name, struct mcx_cx_server_capabilities *caps,
                        struct mcx_cx_error *err)
 {
-    for (struct avp *a = cx_first(ans); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
-            if (cx_get_str(h, server_name, MCX_CX_IDENTITY_MAX, err) != 0)
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, ans, NULL, NULL, NULL);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_SERVER_NAME, V3GPP)) {
+            if (cx_get_str(walk.hdr, server_name, MCX_CX_IDENTITY_MAX, err) != 0)
                 return -1;
-        } else if (cx_is(&id, AVP_SERVER_CAPABILITIES, V3GPP)) {
-            if (cx_get_capabilities(a, caps, err) != 0)
+        } else if (cx_is(&walk.id, AVP_SERVER_CAPABILITIES, V3GPP)) {
+            if (cx_get_capabilities(walk.avp, caps, err) != 0)
                 return -1;
         }
     }
+    if (more < 0)
+        return -1;
     return 0;
 }
 
@@ -408,36 +436,37 @@ int cx_get_capabilities(struct avp *group, struct mcx_cx_server_capabilities *ca
 {
     memset(caps, 0, sizeof *caps);
     caps->present = true;
-    for (struct avp *a = cx_first(group); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        if (cx_is(&id, AVP_MANDATORY_CAPABILITY, V3GPP) ||
-            cx_is(&id, AVP_OPTIONAL_CAPABILITY, V3GPP)) {
-            bool mandatory = id.code == AVP_MANDATORY_CAPABILITY;
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, group, NULL, NULL, NULL);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_MANDATORY_CAPABILITY, V3GPP) ||
+            cx_is(&walk.id, AVP_OPTIONAL_CAPABILITY, V3GPP)) {
+            bool mandatory = walk.id.code == AVP_MANDATORY_CAPABILITY;
             size_t *count = mandatory ? &caps->mandatory_count : &caps->optional_count;
             uint32_t *list = mandatory ? caps->mandatory : caps->optional;
             if (*count >= MCX_CX_MAX_CAPABILITIES) {
-                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
+                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, walk.id.code, V3GPP,
                              "more than %d capabilities", MCX_CX_MAX_CAPABILITIES);
                 return -1;
             }
-            if (cx_get_u32(h, &list[*count], err) != 0)
+            if (cx_get_u32(walk.hdr, &list[*count], err) != 0)
                 return -1;
             (*count)++;
-        } else if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
+        } else if (cx_is(&walk.id, AVP_SERVER_NAME, V3GPP)) {
             if (caps->server_name_count >= MCX_CX_MAX_CAP_SERVER_NAMES) {
-                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
+                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, walk.id.code, V3GPP,
                              "more than %d server names", MCX_CX_MAX_CAP_SERVER_NAMES);
                 return -1;
             }
-            if (cx_get_str(h, caps->server_names[caps->server_name_count], MCX_CX_IDENTITY_MAX,
-                           err) != 0)
+            if (cx_get_str(walk.hdr, caps->server_names[caps->server_name_count],
+                           MCX_CX_IDENTITY_MAX, err) != 0)
                 return -1;
             caps->server_name_count++;
         }
     }
+    if (more < 0)
+        return -1;
     return 0;
 }
 

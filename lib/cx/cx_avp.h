@@ -60,6 +60,27 @@ int cx_answer_tail(struct msg *ans, const struct mcx_cx_result *result, struct m
 struct avp *cx_first(msg_or_avp *parent);
 struct avp *cx_next(struct avp *avp);
 
+/* A walk over the child AVPs of a message or grouped AVP that reads each header; when origin
+ * is set it also takes the identity AVPs (see cx_take_identities()) instead of returning them. */
+struct cx_avps {
+    struct avp *next;
+    struct mcx_cx_origin *origin; /* NULL: no AVP is taken */
+    char *user_name;
+    char *public_identity;
+    struct avp *avp; /* the current AVP, its header and id */
+    struct avp_hdr *hdr;
+    struct cx_avp_id id;
+};
+
+/* Starts a walk over the children of parent; origin, user_name and public_identity as for
+ * cx_take_identities() (origin NULL: every AVP is returned). */
+void cx_avps_start(struct cx_avps *walk, msg_or_avp *parent, struct mcx_cx_origin *origin,
+                   char *user_name, char *public_identity);
+
+/* Steps to the next AVP for the caller: 1 with walk->avp, hdr and id set, 0 after the last, -1
+ * with err on an unreadable header or a bad identity value. */
+int cx_avps_next(struct cx_avps *walk, struct mcx_cx_error *err);
+
 /* Header and id of an AVP; returns 0, or -1 with err. */
 int cx_header(struct avp *avp, struct avp_hdr **hdr, struct cx_avp_id *id,
               struct mcx_cx_error *err);

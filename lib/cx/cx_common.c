@@ -167,17 +167,18 @@ int mcx_cx_answer_build_result(struct msg **msg, const struct mcx_cx_result *res
 static int parse_experimental(struct avp *group, struct mcx_cx_result *r, struct mcx_cx_error *err)
 {
     bool have_code = false;
-    for (struct avp *a = cx_first(group); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        if (cx_is(&id, AVP_EXPERIMENTAL_RESULT_CODE, 0)) {
-            if (cx_get_u32(h, &r->experimental_code, err) != 0)
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, group, NULL, NULL, NULL);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_EXPERIMENTAL_RESULT_CODE, 0)) {
+            if (cx_get_u32(walk.hdr, &r->experimental_code, err) != 0)
                 return -1;
             have_code = true;
         }
     }
+    if (more < 0)
+        return -1;
     if (!have_code)
         return cx_missing(err, AVP_EXPERIMENTAL_RESULT_CODE, 0, "Experimental-Result-Code");
     return 0;
@@ -195,34 +196,28 @@ int mcx_cx_answer_parse_common(struct msg *ans, struct mcx_cx_result *result,
         user_name[0] = '\0';
     if (public_identity)
         public_identity[0] = '\0';
-    for (struct avp *a = cx_first(ans); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        int took = cx_take_identities(&id, h, &o, user_name, public_identity, err);
-        if (took < 0)
-            return -1;
-        if (took)
-            continue;
-        if (cx_is(&id, AVP_RESULT_CODE, 0)) {
-            if (cx_get_u32(h, &r.result_code, err) != 0)
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, ans, &o, user_name, public_identity);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_RESULT_CODE, 0)) {
+            if (cx_get_u32(walk.hdr, &r.result_code, err) != 0)
                 return -1;
-        } else if (cx_is(&id, AVP_EXPERIMENTAL_RESULT, 0)) {
-            if (parse_experimental(a, &r, err) != 0)
+        } else if (cx_is(&walk.id, AVP_EXPERIMENTAL_RESULT, 0)) {
+            if (parse_experimental(walk.avp, &r, err) != 0)
                 return -1;
-        } else if (cx_is(&id, AVP_ERROR_MESSAGE, 0)) {
+        } else if (cx_is(&walk.id, AVP_ERROR_MESSAGE, 0)) {
             size_t len = 0;
             /* Informational: keep what fits rather than failing the whole answer. */
-            if (h->avp_value) {
-                len = h->avp_value->os.len < sizeof r.error_message - 1
-                          ? h->avp_value->os.len
+            if (walk.hdr->avp_value) {
+                len = walk.hdr->avp_value->os.len < sizeof r.error_message - 1
+                          ? walk.hdr->avp_value->os.len
                           : sizeof r.error_message - 1;
-                memcpy(r.error_message, h->avp_value->os.data, len);
+                memcpy(r.error_message, walk.hdr->avp_value->os.data, len);
                 r.error_message[len] = '\0';
             }
-        } else if (cx_is(&id, AVP_FAILED_AVP, 0)) {
-            struct avp *inner = cx_first(a);
+        } else if (cx_is(&walk.id, AVP_FAILED_AVP, 0)) {
+            struct avp *inner = cx_first(walk.avp);
             struct avp_hdr *ih;
             struct cx_avp_id iid;
             if (inner && cx_header(inner, &ih, &iid, err) == 0) {
@@ -231,6 +226,8 @@ int mcx_cx_answer_parse_common(struct msg *ans, struct mcx_cx_result *result,
             }
         }
     }
+    if (more < 0)
+        return -1;
     if (r.result_code == 0 && r.experimental_code == 0)
         return cx_missing(err, AVP_RESULT_CODE, 0, "Result-Code or Experimental-Result");
     if (o.host[0] == '\0')

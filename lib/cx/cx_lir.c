@@ -31,28 +31,24 @@ int mcx_cx_lir_build(const struct mcx_cx_route *route, const struct mcx_cx_lir *
 int mcx_cx_lir_parse(struct msg *req, struct mcx_cx_lir *lir, struct mcx_cx_error *err)
 {
     memset(lir, 0, sizeof *lir);
-    for (struct avp *a = cx_first(req); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        int32_t v;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        int took = cx_take_identities(&id, h, &lir->origin, NULL, lir->public_identity, err);
-        if (took < 0)
-            return -1;
-        if (took)
-            continue;
-        if (cx_is(&id, AVP_ORIGINATING_REQUEST, V3GPP)) {
-            if (cx_get_i32(h, &v, err) != 0)
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, req, &lir->origin, NULL, lir->public_identity);
+    int32_t v;
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_ORIGINATING_REQUEST, V3GPP)) {
+            if (cx_get_i32(walk.hdr, &v, err) != 0)
                 return -1;
             lir->originating_request = (v == 0);
-        } else if (cx_is(&id, AVP_USER_AUTHORIZATION_TYPE, V3GPP)) {
-            if (cx_get_enum(h, &id, 2, "User-Authorization-Type", &lir->authorization_type, err) !=
-                0)
+        } else if (cx_is(&walk.id, AVP_USER_AUTHORIZATION_TYPE, V3GPP)) {
+            if (cx_get_enum(walk.hdr, &walk.id, 2, "User-Authorization-Type",
+                            &lir->authorization_type, err) != 0)
                 return -1;
             lir->has_authorization_type = true;
         }
     }
+    if (more < 0)
+        return -1;
     if (!lir->public_identity[0])
         return cx_missing(err, AVP_PUBLIC_IDENTITY, V3GPP, "Public-Identity");
     return 0;

@@ -48,24 +48,25 @@ static int parse_digest(struct avp *group, struct mcx_cx_auth_item *item, struct
 {
     bool realm = false, ha1 = false;
     item->has_digest = true;
-    for (struct avp *a = cx_first(group); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        if (cx_is(&id, AVP_DIGEST_REALM, 0)) {
-            if (cx_get_str(h, item->digest_realm, sizeof item->digest_realm, err) != 0)
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, group, NULL, NULL, NULL);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_DIGEST_REALM, 0)) {
+            if (cx_get_str(walk.hdr, item->digest_realm, sizeof item->digest_realm, err) != 0)
                 return -1;
             realm = true;
-        } else if (cx_is(&id, AVP_DIGEST_QOP, 0)) {
-            if (cx_get_str(h, item->digest_qop, sizeof item->digest_qop, err) != 0)
+        } else if (cx_is(&walk.id, AVP_DIGEST_QOP, 0)) {
+            if (cx_get_str(walk.hdr, item->digest_qop, sizeof item->digest_qop, err) != 0)
                 return -1;
-        } else if (cx_is(&id, AVP_DIGEST_HA1, 0)) {
-            if (cx_get_str(h, item->digest_ha1, sizeof item->digest_ha1, err) != 0)
+        } else if (cx_is(&walk.id, AVP_DIGEST_HA1, 0)) {
+            if (cx_get_str(walk.hdr, item->digest_ha1, sizeof item->digest_ha1, err) != 0)
                 return -1;
             ha1 = true;
         }
     }
+    if (more < 0)
+        return -1;
     if (!realm)
         return cx_missing(err, AVP_DIGEST_REALM, 0, "Digest-Realm");
     if (!ha1)
@@ -90,43 +91,42 @@ static int get_key(const struct avp_hdr *h, uint8_t key[MCX_CX_KEY_LEN], struct 
 static int parse_item(struct avp *group, struct mcx_cx_auth_item *item, struct mcx_cx_error *err)
 {
     memset(item, 0, sizeof *item);
-    for (struct avp *a = cx_first(group); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        if (id.vendor == V3GPP) {
-            switch (id.code) {
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, group, NULL, NULL, NULL);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (walk.id.vendor == V3GPP) {
+            switch (walk.id.code) {
             case AVP_SIP_ITEM_NUMBER:
-                if (cx_get_u32(h, &item->item_number, err) != 0)
+                if (cx_get_u32(walk.hdr, &item->item_number, err) != 0)
                     return -1;
                 break;
             case AVP_SIP_AUTHENTICATION_SCHEME:
-                if (cx_get_str(h, item->scheme, sizeof item->scheme, err) != 0)
+                if (cx_get_str(walk.hdr, item->scheme, sizeof item->scheme, err) != 0)
                     return -1;
                 break;
             case AVP_SIP_AUTHENTICATE:
-                if (cx_get_bytes(h, item->authenticate, sizeof item->authenticate,
+                if (cx_get_bytes(walk.hdr, item->authenticate, sizeof item->authenticate,
                                  &item->authenticate_len, err) != 0)
                     return -1;
                 break;
             case AVP_SIP_AUTHORIZATION:
-                if (cx_get_bytes(h, item->authorization, sizeof item->authorization,
+                if (cx_get_bytes(walk.hdr, item->authorization, sizeof item->authorization,
                                  &item->authorization_len, err) != 0)
                     return -1;
                 break;
             case AVP_CONFIDENTIALITY_KEY:
-                if (get_key(h, item->ck, err) != 0)
+                if (get_key(walk.hdr, item->ck, err) != 0)
                     return -1;
                 item->has_ck = true;
                 break;
             case AVP_INTEGRITY_KEY:
-                if (get_key(h, item->ik, err) != 0)
+                if (get_key(walk.hdr, item->ik, err) != 0)
                     return -1;
                 item->has_ik = true;
                 break;
             case AVP_SIP_DIGEST_AUTHENTICATE:
-                if (parse_digest(a, item, err) != 0)
+                if (parse_digest(walk.avp, item, err) != 0)
                     return -1;
                 break;
             default:
@@ -134,6 +134,8 @@ static int parse_item(struct avp *group, struct mcx_cx_auth_item *item, struct m
             }
         }
     }
+    if (more < 0)
+        return -1;
     return 0;
 }
 
@@ -179,27 +181,20 @@ int mcx_cx_mar_parse(struct msg *req, struct mcx_cx_mar *mar, struct mcx_cx_erro
 {
     bool have_items = false, have_item = false;
     memset(mar, 0, sizeof *mar);
-    for (struct avp *a = cx_first(req); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        int took =
-            cx_take_identities(&id, h, &mar->origin, mar->user_name, mar->public_identity, err);
-        if (took < 0)
-            return -1;
-        if (took)
-            continue;
-        if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
-            if (cx_get_str(h, mar->server_name, sizeof mar->server_name, err) != 0)
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, req, &mar->origin, mar->user_name, mar->public_identity);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_SERVER_NAME, V3GPP)) {
+            if (cx_get_str(walk.hdr, mar->server_name, sizeof mar->server_name, err) != 0)
                 return -1;
-        } else if (cx_is(&id, AVP_SIP_NUMBER_AUTH_ITEMS, V3GPP)) {
-            if (cx_get_u32(h, &mar->number_auth_items, err) != 0)
+        } else if (cx_is(&walk.id, AVP_SIP_NUMBER_AUTH_ITEMS, V3GPP)) {
+            if (cx_get_u32(walk.hdr, &mar->number_auth_items, err) != 0)
                 return -1;
             have_items = true;
-        } else if (cx_is(&id, AVP_SIP_AUTH_DATA_ITEM, V3GPP)) {
+        } else if (cx_is(&walk.id, AVP_SIP_AUTH_DATA_ITEM, V3GPP)) {
             struct mcx_cx_auth_item item;
-            if (parse_item(a, &item, err) != 0)
+            if (parse_item(walk.avp, &item, err) != 0)
                 return -1;
             memcpy(mar->scheme, item.scheme, sizeof mar->scheme);
             memcpy(mar->authorization, item.authorization, item.authorization_len);
@@ -207,6 +202,8 @@ int mcx_cx_mar_parse(struct msg *req, struct mcx_cx_mar *mar, struct mcx_cx_erro
             have_item = true;
         }
     }
+    if (more < 0)
+        return -1;
     if (!mar->user_name[0])
         return cx_missing(err, AVP_USER_NAME, 0, "User-Name");
     if (!mar->public_identity[0])
@@ -245,24 +242,25 @@ int mcx_cx_maa_parse(struct msg *ans, struct mcx_cx_maa *maa, struct mcx_cx_erro
     if (mcx_cx_answer_parse_common(ans, &maa->result, &maa->origin, maa->user_name,
                                    maa->public_identity, err) != 0)
         return -1;
-    for (struct avp *a = cx_first(ans); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        if (cx_is(&id, AVP_SIP_NUMBER_AUTH_ITEMS, V3GPP)) {
-            if (cx_get_u32(h, &maa->number_auth_items, err) != 0)
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, ans, NULL, NULL, NULL);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_SIP_NUMBER_AUTH_ITEMS, V3GPP)) {
+            if (cx_get_u32(walk.hdr, &maa->number_auth_items, err) != 0)
                 return -1;
-        } else if (cx_is(&id, AVP_SIP_AUTH_DATA_ITEM, V3GPP)) {
+        } else if (cx_is(&walk.id, AVP_SIP_AUTH_DATA_ITEM, V3GPP)) {
             if (maa->item_count >= MCX_CX_MAX_AUTH_ITEMS) {
-                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
+                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, walk.id.code, V3GPP,
                              "more than %d SIP-Auth-Data-Item", MCX_CX_MAX_AUTH_ITEMS);
                 return -1;
             }
-            if (parse_item(a, &maa->items[maa->item_count], err) != 0)
+            if (parse_item(walk.avp, &maa->items[maa->item_count], err) != 0)
                 return -1;
             maa->item_count++;
         }
     }
+    if (more < 0)
+        return -1;
     return 0;
 }

@@ -41,41 +41,37 @@ int mcx_cx_sar_parse(struct msg *req, struct mcx_cx_sar *sar, struct mcx_cx_erro
 {
     bool have_type = false, have_udaa = false;
     memset(sar, 0, sizeof *sar);
-    for (struct avp *a = cx_first(req); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        int took = cx_take_identities(&id, h, &sar->origin, sar->user_name, NULL, err);
-        if (took < 0)
-            return -1;
-        if (took)
-            continue;
-        if (cx_is(&id, AVP_PUBLIC_IDENTITY, V3GPP)) {
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, req, &sar->origin, sar->user_name, NULL);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_PUBLIC_IDENTITY, V3GPP)) {
             if (sar->public_identity_count >= MCX_CX_MAX_PUBLIC_IDS) {
-                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, id.code, V3GPP,
+                cx_error_set(err, MCX_DIAMETER_INVALID_AVP_VALUE, walk.id.code, V3GPP,
                              "more than %d Public-Identity", MCX_CX_MAX_PUBLIC_IDS);
                 return -1;
             }
-            if (cx_get_str(h, sar->public_identities[sar->public_identity_count],
+            if (cx_get_str(walk.hdr, sar->public_identities[sar->public_identity_count],
                            MCX_CX_IDENTITY_MAX, err) != 0)
                 return -1;
             sar->public_identity_count++;
-        } else if (cx_is(&id, AVP_SERVER_NAME, V3GPP)) {
-            if (cx_get_str(h, sar->server_name, sizeof sar->server_name, err) != 0)
+        } else if (cx_is(&walk.id, AVP_SERVER_NAME, V3GPP)) {
+            if (cx_get_str(walk.hdr, sar->server_name, sizeof sar->server_name, err) != 0)
                 return -1;
-        } else if (cx_is(&id, AVP_SERVER_ASSIGNMENT_TYPE, V3GPP)) {
-            if (cx_get_enum(h, &id, MCX_CX_SAT_RESTORATION, "Server-Assignment-Type",
+        } else if (cx_is(&walk.id, AVP_SERVER_ASSIGNMENT_TYPE, V3GPP)) {
+            if (cx_get_enum(walk.hdr, &walk.id, MCX_CX_SAT_RESTORATION, "Server-Assignment-Type",
                             &sar->assignment_type, err) != 0)
                 return -1;
             have_type = true;
-        } else if (cx_is(&id, AVP_USER_DATA_ALREADY_AVAILABLE, V3GPP)) {
-            if (cx_get_enum(h, &id, 1, "User-Data-Already-Available",
+        } else if (cx_is(&walk.id, AVP_USER_DATA_ALREADY_AVAILABLE, V3GPP)) {
+            if (cx_get_enum(walk.hdr, &walk.id, 1, "User-Data-Already-Available",
                             &sar->user_data_already_available, err) != 0)
                 return -1;
             have_udaa = true;
         }
     }
+    if (more < 0)
+        return -1;
     if (!sar->user_name[0] && sar->public_identity_count == 0)
         return cx_missing(err, AVP_PUBLIC_IDENTITY, V3GPP, "Public-Identity or User-Name");
     if (!sar->server_name[0])
@@ -110,14 +106,16 @@ int mcx_cx_saa_parse(struct msg *ans, struct mcx_cx_saa *saa, struct mcx_cx_erro
     if (mcx_cx_answer_parse_common(ans, &saa->result, &saa->origin, saa->user_name,
                                    saa->public_identity, err) != 0)
         return -1;
-    for (struct avp *a = cx_first(ans); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        if (cx_is(&id, AVP_USER_DATA, V3GPP) &&
-            cx_get_bytes(h, saa->user_data, sizeof saa->user_data, &saa->user_data_len, err) != 0)
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, ans, NULL, NULL, NULL);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_USER_DATA, V3GPP) &&
+            cx_get_bytes(walk.hdr, saa->user_data, sizeof saa->user_data, &saa->user_data_len,
+                         err) != 0)
             return -1;
     }
+    if (more < 0)
+        return -1;
     return 0;
 }

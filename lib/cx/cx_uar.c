@@ -34,31 +34,26 @@ int mcx_cx_uar_parse(struct msg *req, struct mcx_cx_uar *uar, struct mcx_cx_erro
 {
     bool have_visited = false;
     memset(uar, 0, sizeof *uar);
-    for (struct avp *a = cx_first(req); a; a = cx_next(a)) {
-        struct avp_hdr *h;
-        struct cx_avp_id id;
-        if (cx_header(a, &h, &id, err) != 0)
-            return -1;
-        int took =
-            cx_take_identities(&id, h, &uar->origin, uar->user_name, uar->public_identity, err);
-        if (took < 0)
-            return -1;
-        if (took)
-            continue;
-        if (cx_is(&id, AVP_VISITED_NETWORK_IDENTIFIER, V3GPP)) {
-            if (cx_get_str(h, uar->visited_network, sizeof uar->visited_network, err) != 0)
+    struct cx_avps walk;
+    int more;
+    cx_avps_start(&walk, req, &uar->origin, uar->user_name, uar->public_identity);
+    while ((more = cx_avps_next(&walk, err)) > 0) {
+        if (cx_is(&walk.id, AVP_VISITED_NETWORK_IDENTIFIER, V3GPP)) {
+            if (cx_get_str(walk.hdr, uar->visited_network, sizeof uar->visited_network, err) != 0)
                 return -1;
             have_visited = true;
-        } else if (cx_is(&id, AVP_USER_AUTHORIZATION_TYPE, V3GPP)) {
-            if (cx_get_enum(h, &id, (int32_t)MCX_CX_UAT_REGISTRATION_AND_CAPABILITIES,
+        } else if (cx_is(&walk.id, AVP_USER_AUTHORIZATION_TYPE, V3GPP)) {
+            if (cx_get_enum(walk.hdr, &walk.id, (int32_t)MCX_CX_UAT_REGISTRATION_AND_CAPABILITIES,
                             "User-Authorization-Type", &uar->authorization_type, err) != 0)
                 return -1;
-        } else if (cx_is(&id, AVP_UAR_FLAGS, V3GPP)) {
-            if (cx_get_u32(h, &uar->uar_flags, err) != 0)
+        } else if (cx_is(&walk.id, AVP_UAR_FLAGS, V3GPP)) {
+            if (cx_get_u32(walk.hdr, &uar->uar_flags, err) != 0)
                 return -1;
             uar->has_uar_flags = true;
         }
     }
+    if (more < 0)
+        return -1;
     if (!uar->user_name[0])
         return cx_missing(err, AVP_USER_NAME, 0, "User-Name");
     if (!uar->public_identity[0])
