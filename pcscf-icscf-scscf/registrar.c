@@ -659,6 +659,16 @@ static size_t user_data_identities(const uint8_t *xml, size_t len, char *out, si
     return count;
 }
 
+/* Writes one Contact line per binding of u with the seconds it has left at now_ms. */
+static void write_contacts(struct sip_writer *wr, const struct reg_user *u, uint64_t now_ms)
+{
+    for (size_t i = 0; i < u->binding_count; i++) {
+        const struct reg_binding *b = &u->bindings[i];
+        uint64_t left = b->expires_at_ms > now_ms ? (b->expires_at_ms - now_ms + 999) / 1000 : 0;
+        sip_writer_printf(wr, "Contact: <%s>;expires=%llu\r\n", b->uri, (unsigned long long)left);
+    }
+}
+
 /* Applies the REGISTER's contacts after a successful SAR and sends the 200 OK. */
 static void on_saa_register(struct reg_worker *w, struct reg_txn *t, uint64_t now_ms)
 {
@@ -716,13 +726,7 @@ static void on_saa_register(struct reg_worker *w, struct reg_txn *t, uint64_t no
     }
     if (u) {
         remaining = u->binding_count;
-        for (size_t i = 0; i < u->binding_count; i++) {
-            const struct reg_binding *b = &u->bindings[i];
-            uint64_t left =
-                b->expires_at_ms > now_ms ? (b->expires_at_ms - now_ms + 999) / 1000 : 0;
-            sip_writer_printf(&wr, "Contact: <%s>;expires=%llu\r\n", b->uri,
-                              (unsigned long long)left);
-        }
+        write_contacts(&wr, u, now_ms);
         if (remaining) {
             u->registered = true;
             reg_user_set_associated(u, assoc);
@@ -773,13 +777,7 @@ static void respond_bindings(struct reg_worker *w, struct reg_txn *t, uint64_t n
     struct reg_shard *sh = reg_store_lock(w->reg->store, t->impu);
     struct reg_user *u = reg_shard_find(sh, t->impu);
     if (u && u->registered && u->binding_count) {
-        for (size_t i = 0; i < u->binding_count; i++) {
-            const struct reg_binding *b = &u->bindings[i];
-            uint64_t left =
-                b->expires_at_ms > now_ms ? (b->expires_at_ms - now_ms + 999) / 1000 : 0;
-            sip_writer_printf(&wr, "Contact: <%s>;expires=%llu\r\n", b->uri,
-                              (unsigned long long)left);
-        }
+        write_contacts(&wr, u, now_ms);
         if (w->reg->cfg.service_route[0])
             sip_writer_printf(&wr, "Service-Route: %s\r\n", w->reg->cfg.service_route);
         if (u->associated_uris)

@@ -185,6 +185,21 @@ static void copy_vias_received(struct sip_writer *w, const struct sip_msg *req,
     }
 }
 
+/* Writes the end every built message shares: extra header lines, Content-Type (with a body),
+ * Content-Length, the blank line and the body; returns sip_writer_finish(). */
+static int finish_message(struct sip_writer *w, const char *headers, size_t headers_len,
+                          const char *content_type, const char *body, size_t body_len)
+{
+    if (headers)
+        sip_writer_add(w, headers, headers_len);
+    if (content_type && body_len)
+        sip_writer_printf(w, "Content-Type: %s\r\n", content_type);
+    sip_writer_printf(w, "Content-Length: %zu\r\n\r\n", body ? body_len : 0);
+    if (body)
+        sip_writer_add(w, body, body_len);
+    return sip_writer_finish(w);
+}
+
 int sip_response_build(const struct sip_msg *req, const struct sip_response *r, char *out,
                        size_t cap)
 {
@@ -209,14 +224,7 @@ int sip_response_build(const struct sip_msg *req, const struct sip_response *r, 
     }
     copy_headers(&w, req, SIP_HDR_CALL_ID);
     copy_headers(&w, req, SIP_HDR_CSEQ);
-    if (r->headers)
-        sip_writer_add(&w, r->headers, r->headers_len);
-    if (r->content_type && r->body_len)
-        sip_writer_printf(&w, "Content-Type: %s\r\n", r->content_type);
-    sip_writer_printf(&w, "Content-Length: %zu\r\n\r\n", r->body ? r->body_len : 0);
-    if (r->body)
-        sip_writer_add(&w, r->body, r->body_len);
-    return sip_writer_finish(&w);
+    return finish_message(&w, r->headers, r->headers_len, r->content_type, r->body, r->body_len);
 }
 
 int sip_request_build(const struct sip_request *r, char *out, size_t cap)
@@ -244,12 +252,5 @@ int sip_request_build(const struct sip_request *r, char *out, size_t cap)
         sip_writer_printf(&w, "Contact: %s\r\n", r->contact);
     if (r->expires >= 0)
         sip_writer_printf(&w, "Expires: %ld\r\n", r->expires);
-    if (r->headers)
-        sip_writer_add(&w, r->headers, r->headers_len);
-    if (r->content_type && r->body_len)
-        sip_writer_printf(&w, "Content-Type: %s\r\n", r->content_type);
-    sip_writer_printf(&w, "Content-Length: %zu\r\n\r\n", r->body ? r->body_len : 0);
-    if (r->body)
-        sip_writer_add(&w, r->body, r->body_len);
-    return sip_writer_finish(&w);
+    return finish_message(&w, r->headers, r->headers_len, r->content_type, r->body, r->body_len);
 }
