@@ -1,7 +1,8 @@
 /* libFuzzer target: arbitrary bytes through the Diameter parser of the embedded core
  * (mcx_cx_message_from_buffer), then every Cx request and answer parser, then the error answer
- * a server would send back. Built by run_fuzz_cx.sh with clang -fsanitize=fuzzer; the seeds in
- * fuzz-corpus/ are the requests and answers our builders produce. */
+ * a server would send back. Built by tests/fuzz/run_fuzz.sh (target fuzz_cx_parse) with clang
+ * -fsanitize=fuzzer; the seeds in fuzz-corpus/ are the requests and answers our builders
+ * produce. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
