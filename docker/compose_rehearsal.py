@@ -96,7 +96,11 @@ class Rehearsal:
         return ["chroot", self.rootfs] + argv
 
     def env_of(self, svc):
-        env = {"PATH": IMAGE_PATH, "HOME": "/root"}
+        """The service's environment over the image's (docker/check runs this program with the
+        image's ENV, as a container would have it)."""
+        env = dict(os.environ)
+        env.setdefault("PATH", IMAGE_PATH)
+        env.setdefault("HOME", "/root")
         for key, value in (svc.get("environment") or {}).items():
             env[key] = to_sqlite(str(value))
         return env
