@@ -28,6 +28,16 @@ const char *mcx_store_last_error(void)
     return last_error;
 }
 
+int mcx_store_import_next(mcx_subscriber_source source, void *ctx, struct mcx_subscriber *sub)
+{
+    memset(sub, 0, sizeof *sub);
+    int more = source(ctx, sub);
+    if (more <= 0)
+        return more;
+    int status = mcx_subscriber_validate(sub);
+    return status == MCX_STORE_OK ? 1 : status;
+}
+
 int mcx_store_copy(char *dst, size_t dst_cap, const char *src, size_t src_len)
 {
     if (src_len >= dst_cap)

@@ -47,6 +47,10 @@ extern const struct mcx_store_ops mcx_store_mongo_ops;
 /* Records a printf-formatted reason as the calling thread's last error and returns status. */
 int mcx_store_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Reads the next import row from source into sub (cleared first) and validates it. Returns 1
+ * with a valid row, 0 at the end, or a negative status (the source's, or MCX_STORE_INVALID). */
+int mcx_store_import_next(mcx_subscriber_source source, void *ctx, struct mcx_subscriber *sub);
+
 /* Copies src into dst (dst_cap bytes); returns 0, or -1 when it does not fit. */
 int mcx_store_copy(char *dst, size_t dst_cap, const char *src, size_t src_len);
 

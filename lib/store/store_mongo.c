@@ -695,16 +695,11 @@ static int mongo_subscriber_import(void *backend, mcx_subscriber_source source, 
     mongoc_bulk_operation_t *bulk = NULL;
     size_t batched = 0;
     for (;;) {
-        memset(sub, 0, sizeof *sub);
-        int more = source(ctx, sub);
-        if (more < 0) {
+        int more = mcx_store_import_next(source, ctx, sub);
+        if (more <= 0) {
             status = more;
             break;
         }
-        if (more == 0)
-            break;
-        if ((status = mcx_subscriber_validate(sub)) != MCX_STORE_OK)
-            break;
         if (!bulk)
             bulk = mongoc_collection_create_bulk_operation_with_opts(h.coll, opts);
         bson_t doc = BSON_INITIALIZER;

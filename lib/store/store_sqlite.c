@@ -265,6 +265,29 @@ static int exec_simple(struct sqlite_conn *conn, enum stmt_id id)
     return stmt ? stmt_run(conn, stmt, stmt_sql[id]) : status;
 }
 
+/* After a failure: runs the undo statement (then also, unless ST_COUNT) and keeps the failure's
+ * reason as the thread's last error. Returns status. */
+static int undo_after(struct sqlite_conn *conn, int status, enum stmt_id undo, enum stmt_id also)
+{
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s", mcx_store_last_error());
+    exec_simple(conn, undo);
+    if (also != ST_COUNT)
+        exec_simple(conn, also);
+    return mcx_store_fail(status, "%s", reason);
+}
+
+/* Ends the transaction on conn: COMMIT when status is OK, else (or when COMMIT fails) ROLLBACK.
+ * Returns the final status. */
+static int transaction_end(struct sqlite_conn *conn, int status)
+{
+    if (status == MCX_STORE_OK)
+        status = exec_simple(conn, ST_COMMIT);
+    if (status != MCX_STORE_OK)
+        undo_after(conn, status, ST_ROLLBACK, ST_COUNT);
+    return status;
+}
+
 static void bind_text(sqlite3_stmt *stmt, int index, const char *text)
 {
     sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
@@ -437,14 +460,8 @@ static int insert_subscriber(struct sqlite_conn *conn, const struct mcx_subscrib
     }
     if (status == MCX_STORE_OK)
         status = insert_impus(conn, sub);
-    if (status != MCX_STORE_OK) {
-        char reason[256];
-        snprintf(reason, sizeof reason, "%s", mcx_store_last_error());
-        exec_simple(conn, ST_ROLLBACK_TO);
-        exec_simple(conn, ST_RELEASE);
-        mcx_store_fail(status, "%s", reason);
-        return status;
-    }
+    if (status != MCX_STORE_OK)
+        return undo_after(conn, status, ST_ROLLBACK_TO, ST_RELEASE);
     return exec_simple(conn, ST_RELEASE);
 }
 
@@ -485,14 +502,7 @@ static int sqlite_subscriber_update(void *backend, const struct mcx_subscriber *
     }
     if (status == MCX_STORE_OK)
         status = insert_impus(conn, sub);
-    if (status == MCX_STORE_OK)
-        status = exec_simple(conn, ST_COMMIT);
-    if (status != MCX_STORE_OK) {
-        char reason[256];
-        snprintf(reason, sizeof reason, "%s", mcx_store_last_error());
-        exec_simple(conn, ST_ROLLBACK);
-        mcx_store_fail(status, "%s", reason);
-    }
+    status = transaction_end(conn, status);
 out:
     conn_release(be, conn);
     return status;
@@ -699,16 +709,12 @@ static int sqlite_subscriber_import(void *backend, mcx_subscriber_source source,
     *imported = 0;
     if ((status = exec_simple(conn, ST_BEGIN)) == MCX_STORE_OK) {
         for (;;) {
-            memset(sub, 0, sizeof *sub);
-            int more = source(ctx, sub);
-            if (more < 0) {
+            int more = mcx_store_import_next(source, ctx, sub);
+            if (more <= 0) {
                 status = more;
                 break;
             }
-            if (more == 0)
-                break;
-            if ((status = mcx_subscriber_validate(sub)) != MCX_STORE_OK ||
-                (status = insert_subscriber(conn, sub)) != MCX_STORE_OK)
+            if ((status = insert_subscriber(conn, sub)) != MCX_STORE_OK)
                 break;
             (*imported)++;
         }
@@ -821,14 +827,7 @@ static int sqlite_binding_add(void *backend, const struct mcx_binding *b)
         if (status == MCX_STORE_DUPLICATE)
             mcx_store_fail(status, "partner impu %s is already bound", b->partner_impu[i]);
     }
-    if (status == MCX_STORE_OK)
-        status = exec_simple(conn, ST_COMMIT);
-    if (status != MCX_STORE_OK) {
-        char reason[256];
-        snprintf(reason, sizeof reason, "%s", mcx_store_last_error());
-        exec_simple(conn, ST_ROLLBACK);
-        mcx_store_fail(status, "%s", reason);
-    }
+    status = transaction_end(conn, status);
 out:
     conn_release(be, conn);
     return status;
