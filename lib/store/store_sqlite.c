@@ -277,6 +277,18 @@ static int undo_after(struct sqlite_conn *conn, int status, enum stmt_id undo, e
     return mcx_store_fail(status, "%s", reason);
 }
 
+/* A connection with a transaction begun (BEGIN IMMEDIATE), or NULL with *status set. End it with
+ * transaction_end(), then conn_release(). */
+static struct sqlite_conn *transaction_begin(struct sqlite_backend *be, int *status)
+{
+    struct sqlite_conn *conn = conn_acquire(be, status);
+    if (conn && (*status = exec_simple(conn, ST_BEGIN)) != MCX_STORE_OK) {
+        conn_release(be, conn);
+        return NULL;
+    }
+    return conn;
+}
+
 /* Ends the transaction on conn: COMMIT when status is OK, else (or when COMMIT fails) ROLLBACK.
  * Returns the final status. */
 static int transaction_end(struct sqlite_conn *conn, int status)
@@ -481,11 +493,9 @@ static int sqlite_subscriber_update(void *backend, const struct mcx_subscriber *
 {
     struct sqlite_backend *be = backend;
     int status = MCX_STORE_OK;
-    struct sqlite_conn *conn = conn_acquire(be, &status);
+    struct sqlite_conn *conn = transaction_begin(be, &status);
     if (!conn)
         return status;
-    if ((status = exec_simple(conn, ST_BEGIN)) != MCX_STORE_OK)
-        goto out;
     sqlite3_stmt *stmt = stmt_get(conn, ST_SUB_UPDATE, &status);
     if (stmt && (status = bind_subscriber(stmt, sub)) == MCX_STORE_OK) {
         /* ?8 and ?13 (sqn, server_name) are bound but unused by the UPDATE. */
@@ -503,7 +513,6 @@ static int sqlite_subscriber_update(void *backend, const struct mcx_subscriber *
     if (status == MCX_STORE_OK)
         status = insert_impus(conn, sub);
     status = transaction_end(conn, status);
-out:
     conn_release(be, conn);
     return status;
 }
@@ -797,11 +806,9 @@ static int sqlite_binding_add(void *backend, const struct mcx_binding *b)
 {
     struct sqlite_backend *be = backend;
     int status = MCX_STORE_OK;
-    struct sqlite_conn *conn = conn_acquire(be, &status);
+    struct sqlite_conn *conn = transaction_begin(be, &status);
     if (!conn)
         return status;
-    if ((status = exec_simple(conn, ST_BEGIN)) != MCX_STORE_OK)
-        goto out;
     sqlite3_stmt *stmt = stmt_get(conn, ST_BIND_INSERT, &status);
     if (stmt) {
         bind_text(stmt, 1, b->partner_impi);
@@ -828,7 +835,6 @@ static int sqlite_binding_add(void *backend, const struct mcx_binding *b)
             mcx_store_fail(status, "partner impu %s is already bound", b->partner_impu[i]);
     }
     status = transaction_end(conn, status);
-out:
     conn_release(be, conn);
     return status;
 }
