@@ -191,6 +191,7 @@ cmd_provision() {
 
 STARTED_PIDS=()
 STARTED_NAMES=()
+TAIL_PID="" # all-in-one: the tail -F that streams the logs
 
 # start_daemon NAME PORTS BINARY ARGS...: starts one daemon in the background (log in
 # LOG_DIR/NAME.log) and waits until its PORTS (proto:port ...) are bound.
@@ -225,9 +226,14 @@ start_daemon() {
     say "started $name (pid $pid, $ports)"
 }
 
-# Stops exactly the daemons start_daemon started, newest first.
+# Stops exactly the daemons start_daemon started, newest first (and the log tail).
 stop_all() {
     local i pid
+    if [ -n "$TAIL_PID" ]; then
+        kill "$TAIL_PID" 2>/dev/null || true
+        wait "$TAIL_PID" 2>/dev/null || true
+        TAIL_PID=""
+    fi
     for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
         pid="${STARTED_PIDS[$i]}"
         kill -TERM "$pid" 2>/dev/null || true
@@ -351,11 +357,10 @@ cmd_all_in_one() {
     start_lab
     say "running; stop with SIGTERM (docker stop)"
     tail -n +1 -F "$LOG_DIR"/*.log &
-    local tail_pid=$!
-    # wait returns when a daemon exits or a signal arrives
+    TAIL_PID=$!
+    # wait returns when a daemon exits or a signal arrives (the traps stop everything)
     wait -n "${STARTED_PIDS[@]}" || true
     say "a daemon exited; stopping the lab"
-    kill "$tail_pid" 2>/dev/null || true
     stop_all
     return 1
 }
