@@ -57,11 +57,13 @@ static enum split_result split_record(struct mcx_csv_reader *reader, const char 
     }
 }
 
-/* Appends the next line of input to reader->text at *len. Returns 1, 0 at the end, -1 on error. */
+/* Appends the next line of input (its '\n' included) to reader->text at *len, NUL-terminated.
+ * Returns 1, 0 at the end of the input, or -1 on a NUL byte, an overlong record or an error. */
 static int append_line(struct mcx_csv_reader *reader, size_t *len, char *err, size_t err_cap)
 {
+    size_t start = *len;
     for (;;) {
-        if (*len + 1 >= reader->text_cap) {
+        if (*len + 2 > reader->text_cap) {
             if (reader->text_cap >= MCX_CSV_RECORD_MAX) {
                 snprintf(err, err_cap, "record longer than %u bytes", MCX_CSV_RECORD_MAX);
                 return -1;
@@ -75,21 +77,24 @@ static int append_line(struct mcx_csv_reader *reader, size_t *len, char *err, si
             reader->text = grown;
             reader->text_cap = cap;
         }
-        if (!fgets(reader->text + *len, (int)(reader->text_cap - *len), reader->in)) {
+        int c = getc_unlocked(reader->in);
+        if (c == EOF) {
             if (ferror(reader->in)) {
                 snprintf(err, err_cap, "read error");
                 return -1;
             }
-            return 0;
+            reader->text[*len] = '\0';
+            return *len > start ? 1 : 0;
         }
-        size_t got = strlen(reader->text + *len);
-        if (got == 0) {
+        if (c == '\0') {
             snprintf(err, err_cap, "NUL byte in the text");
             return -1;
         }
-        *len += got;
-        if (reader->text[*len - 1] == '\n' || feof(reader->in))
+        reader->text[(*len)++] = (char)c;
+        if (c == '\n') {
+            reader->text[*len] = '\0';
             return 1;
+        }
     }
 }
 

@@ -78,6 +78,21 @@ static void refuses_malformed_records(void **state)
         mcx_csv_reader_free(&reader);
         fclose(in);
     }
+    /* A NUL byte is refused (fmemopen with an explicit length keeps it). */
+    {
+        static const char nul_text[] = "a,b\nc,\0d\n";
+        FILE *nul_in = fmemopen((void *)nul_text, sizeof nul_text - 1, "r");
+        assert_non_null(nul_in);
+        struct mcx_csv_reader nul_reader;
+        char nul_err[200] = "";
+        mcx_csv_reader_init(&nul_reader, nul_in);
+        assert_int_equal(mcx_csv_reader_next(&nul_reader, nul_err, sizeof nul_err), 1);
+        assert_int_equal(mcx_csv_reader_next(&nul_reader, nul_err, sizeof nul_err), -1);
+        assert_int_equal(nul_reader.line_no, 2);
+        assert_non_null(strstr(nul_err, "NUL byte"));
+        mcx_csv_reader_free(&nul_reader);
+        fclose(nul_in);
+    }
     /* A record longer than MCX_CSV_RECORD_MAX is refused, not read without bound. */
     size_t len = MCX_CSV_RECORD_MAX + 10;
     char *long_text = malloc(len + 1);
