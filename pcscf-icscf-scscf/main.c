@@ -18,7 +18,8 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: mcx-cscf --config FILE [--check]\n"
                  "  --config FILE  YAML configuration (see pcscf-icscf-scscf/cscf_config.h)\n"
-                 "  --check        validate the configuration and exit\n");
+                 "  --check        validate the configuration and exit\n"
+                 "  --version      print the version and exit\n");
 }
 
 static void log_stats(const struct registrar *r)
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"check", no_argument, NULL, 'k'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
                                          {NULL, 0, NULL, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "c:kh", opts, NULL)) != -1) {
@@ -53,6 +55,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            return 0;
+        case 'V':
+            printf("mcx-cscf %s\n", MCX_VERSION);
             return 0;
         default:
             usage(stderr);

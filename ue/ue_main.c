@@ -51,6 +51,7 @@ static void usage(FILE *out)
         "  deregister  the same exchange with Expires: 0\n"
         "  refresh     re-register (a full REGISTER exchange)\n"
         "  load        many UEs from a subscriber CSV: registrations/s, latency, failures\n"
+        "  --version   print the version\n"
         "\n"
         "ISIM stand-in (--config FILE and/or options; options win):\n"
         "  --config FILE        YAML map with any of: impi impu domain k op opc amf state server\n"
@@ -558,6 +559,10 @@ int main(int argc, char **argv)
     if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 ||
         strcmp(command, "help") == 0) {
         usage(stdout);
+        return EXIT_REGISTERED;
+    }
+    if (strcmp(command, "--version") == 0) {
+        printf("mcx-ue %s\n", MCX_VERSION);
         return EXIT_REGISTERED;
     }
     bool load = strcmp(command, "load") == 0;
