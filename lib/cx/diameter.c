@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -20,7 +21,7 @@
 #include "cx/cx_dict.h"
 #include "cx/diameter_internal.h"
 
-enum core_state { CORE_NONE = 0, CORE_INITIALISED, CORE_RUNNING, CORE_STOPPED };
+enum core_state { CORE_NONE = 0, CORE_INITIALISED, CORE_RUNNING, CORE_STOPPING, CORE_STOPPED };
 
 /* core_lock serialises init/start/shutdown; core_state is also read without it (from
  * freeDiameter threads, which shutdown joins while holding the lock). */
@@ -286,10 +287,209 @@ int mcx_diameter_wait_peer(const char *identity, unsigned timeout_ms)
     }
 }
 
+/* ---- Clean stop ---------------------------------------------------------------------------
+ *
+ * freeDiameter 1.2.1's own stop (fd_core_shutdown, core.c core_shutdown) sets its routing and
+ * dispatch threads to stop "after their current loop", disconnects the peers, then deletes the
+ * incoming, outgoing and local queues with fd_fifo_del(). Those threads wait on the queues with
+ * a 1 s fd_fifo_timedget() and only look at the stop order between two waits, so most of them
+ * are still waiting when the queues are deleted. fd_fifo_del() (libfdproto/fifo.c) then signals
+ * one waiter per iteration, sleeps 1 ms, and asserts `++loops < 20`: if the woken threads are
+ * not all scheduled within about 20 ms, which happens on a loaded machine even with a single
+ * waiter, the process aborts (SIGABRT). Requests still in flight at that moment make it worse
+ * and can also hang the stop: answers arriving after the routing threads stopped fill the
+ * incoming queue (20 entries) and block the peer's state machine, and a request routed to a
+ * peer while it closes restarts its expiry thread, which fd_peer_free() then waits for forever
+ * in pthread_cond_destroy().
+ *
+ * So before calling fd_core_shutdown() we (1) let the exchanges in flight finish, (2) disconnect
+ * the peers (DPR/DPA) while the routing threads still run, (3) give the routing and dispatch
+ * threads their stop order ourselves and wait until none of them waits on a queue. The core's
+ * own stop then finds idle peers and queues nobody waits on. Steps 2 and 3 use two functions
+ * and three queue pointers that libfdcore 1.2.1 exports but declares only in its internal
+ * header (fdcore-internal.h); they are declared here with the same signatures. */
+struct fd_peer;
+int fd_psm_terminate(struct fd_peer *peer, char *reason);
+int fd_rtdisp_cleanstop(void);
+extern struct fifo *fd_g_incoming;
+extern struct fifo *fd_g_outgoing;
+extern struct fifo *fd_g_local;
+
+#define STOP_DRAIN_LIMIT_MS      3000u /* exchanges in flight: wait at most this long */
+#define STOP_DISCONNECT_LIMIT_MS 5000u /* DPR/DPA with every peer */
+#define STOP_QUIESCE_LIMIT_MS    5000u /* queue waiters leave within 1 s of the stop order */
+#define STOP_POLL_MS             5
+
+static long elapsed_ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec step = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&step, NULL);
+}
+
+/* Requests in flight with every peer (sent and not answered, received and not answered) plus
+ * messages still queued in the core's routing and local-dispatch queues. */
+static long pending_exchanges(void)
+{
+    long total = 0;
+    if (pthread_rwlock_rdlock(&fd_g_peers_rw) != 0)
+        return 0;
+    for (struct fd_list *li = fd_g_peers.next; li != &fd_g_peers; li = li->next) {
+        long to_receive = 0, to_send = 0;
+        if (fd_peer_get_load_pending((struct peer_hdr *)li->o, &to_receive, &to_send) == 0)
+            total += to_receive + to_send;
+    }
+    pthread_rwlock_unlock(&fd_g_peers_rw);
+    static const enum fd_stat_type queues[] = {STAT_G_INCOMING, STAT_G_LOCAL, STAT_G_OUTGOING};
+    for (size_t i = 0; i < sizeof queues / sizeof queues[0]; i++) {
+        int count = 0, limit = 0, highest = 0;
+        long long items = 0;
+        struct timespec total_time, blocking, last;
+        if (fd_stat_getstats(queues[i], NULL, &count, &limit, &highest, &items, &total_time,
+                             &blocking, &last) == 0)
+            total += count;
+    }
+    return total;
+}
+
+/* Sends DPR to every peer not yet terminated; returns how many were asked. */
+static int disconnect_peers(void)
+{
+    int asked = 0;
+    if (pthread_rwlock_rdlock(&fd_g_peers_rw) != 0)
+        return 0;
+    for (struct fd_list *li = fd_g_peers.next; li != &fd_g_peers; li = li->next) {
+        if (fd_peer_get_state((struct peer_hdr *)li->o) != STATE_ZOMBIE &&
+            fd_psm_terminate((struct fd_peer *)li->o, "REBOOTING") == 0)
+            asked++;
+    }
+    pthread_rwlock_unlock(&fd_g_peers_rw);
+    return asked;
+}
+
+/* Whether a peer in this state has a connection (open, or being opened or closed). */
+static bool connected_state(int state)
+{
+    return state != STATE_NEW && state != STATE_CLOSED && state != STATE_WAITCNXACK &&
+           state != STATE_ZOMBIE;
+}
+
+/* Peers that still have a connection. A peer whose DPR crossed the remote's own DPR ends in
+ * CLOSED (waiting to reconnect) rather than ZOMBIE: that counts as disconnected. */
+static int live_peers(void)
+{
+    int live = 0;
+    if (pthread_rwlock_rdlock(&fd_g_peers_rw) != 0)
+        return 0;
+    for (struct fd_list *li = fd_g_peers.next; li != &fd_g_peers; li = li->next)
+        if (connected_state(fd_peer_get_state((struct peer_hdr *)li->o)))
+            live++;
+    pthread_rwlock_unlock(&fd_g_peers_rw);
+    return live;
+}
+
+/* Threads blocked waiting for an item of queue (fd_fifo_dump's "threads:" field; the count is
+ * not otherwise exposed). Returns -1 when it cannot be read. */
+static int queue_waiters(struct fifo *queue)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int waiters = -1;
+    if (!queue)
+        return 0;
+    if (fd_fifo_dump(&buf, &len, NULL, "q", queue, NULL) != NULL) {
+        const char *t = strstr(buf, "threads:");
+        if (!t || sscanf(t, "threads:%d", &waiters) != 1)
+            waiters = -1;
+    }
+    free(buf);
+    return waiters;
+}
+
+static int routing_waiters(void)
+{
+    int total = 0;
+    struct fifo *queues[] = {fd_g_incoming, fd_g_outgoing, fd_g_local};
+    for (size_t i = 0; i < sizeof queues / sizeof queues[0]; i++) {
+        int n = queue_waiters(queues[i]);
+        if (n < 0)
+            return -1;
+        total += n;
+    }
+    return total;
+}
+
+/* Waits until check() returns 0 (twice in a row, STOP_POLL_MS apart), at most limit_ms.
+ * Returns the last value seen (0 when done). */
+static long wait_until_zero(long (*check)(void), unsigned limit_ms)
+{
+    struct timespec start;
+    int zeros = 0;
+    long value = 0;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        value = check();
+        zeros = value == 0 ? zeros + 1 : 0;
+        if (zeros >= 2 || elapsed_ms_since(&start) >= (long)limit_ms)
+            return value;
+        pause_ms(STOP_POLL_MS);
+    }
+}
+
+static long check_pending(void)
+{
+    return pending_exchanges();
+}
+
+static long check_live_peers(void)
+{
+    return live_peers();
+}
+
+static long check_waiters(void)
+{
+    int n = routing_waiters();
+    return n < 0 ? 0 : n; /* unreadable: nothing better to wait for */
+}
+
+/* Steps 1-3 above; each bounded, a step that runs out of time is logged and the stop goes on. */
+static void quiesce_core(void)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    long pending = wait_until_zero(check_pending, STOP_DRAIN_LIMIT_MS);
+    if (pending > 0)
+        MCX_WARN("diameter_stop_pending", "identity=%s pending=%ld waited_ms=%u", core_cfg.identity,
+                 pending, STOP_DRAIN_LIMIT_MS);
+    if (disconnect_peers() > 0) {
+        long live = wait_until_zero(check_live_peers, STOP_DISCONNECT_LIMIT_MS);
+        if (live > 0)
+            MCX_WARN("diameter_stop_peers", "identity=%s still_connected=%ld waited_ms=%u",
+                     core_cfg.identity, live, STOP_DISCONNECT_LIMIT_MS);
+    }
+    fd_rtdisp_cleanstop();
+    long waiters = wait_until_zero(check_waiters, STOP_QUIESCE_LIMIT_MS);
+    if (waiters > 0)
+        MCX_WARN("diameter_stop_waiters", "identity=%s waiting_threads=%ld waited_ms=%u",
+                 core_cfg.identity, waiters, STOP_QUIESCE_LIMIT_MS);
+    MCX_DEBUG("diameter_stop_quiesced", "identity=%s ms=%ld", core_cfg.identity,
+              elapsed_ms_since(&start));
+}
+
 void mcx_diameter_shutdown(void)
 {
     pthread_mutex_lock(&core_lock);
-    if (core_state == CORE_INITIALISED || core_state == CORE_RUNNING) {
+    if (core_state == CORE_RUNNING) {
+        core_state = CORE_STOPPING; /* peers read as not open from here on */
+        quiesce_core();
+    }
+    if (core_state == CORE_INITIALISED || core_state == CORE_STOPPING) {
         fd_core_shutdown();
         fd_core_wait_shutdown_complete();
         core_state = CORE_STOPPED;
