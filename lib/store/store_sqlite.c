@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/codec.h"
 #include "core/log.h"
@@ -18,6 +19,7 @@
 #define LIST_TEXT_MAX   (MCX_STORE_MAX_PARTNERS * MCX_STORE_IDENTITY_MAX + 64)
 
 static const char schema_sql[] =
+    "BEGIN IMMEDIATE;"
     "CREATE TABLE IF NOT EXISTS subscribers ("
     " impi TEXT PRIMARY KEY NOT NULL,"
     " imsi TEXT NOT NULL DEFAULT '',"
@@ -44,7 +46,8 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS binding_partner_impus ("
     " impu TEXT PRIMARY KEY NOT NULL,"
     " partner_impi TEXT NOT NULL REFERENCES migration_bindings(partner_impi) ON DELETE CASCADE);"
-    "CREATE INDEX IF NOT EXISTS binding_partner_impus_impi ON binding_partner_impus(partner_impi);";
+    "CREATE INDEX IF NOT EXISTS binding_partner_impus_impi ON binding_partner_impus(partner_impi);"
+    "COMMIT;";
 
 #define SUB_COLUMNS                                                                                \
     "s.impi, s.imsi, s.msisdn, s.k, s.op, s.opc, s.amf, s.sqn, s.impus, s.schemes, s.ha1, "        \
@@ -175,7 +178,41 @@ static void conn_free(struct sqlite_conn *conn)
     free(conn);
 }
 
-/* Opens one connection with our pragmas; returns NULL with the reason recorded. */
+/* Milliseconds on the monotonic clock. */
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs sql (one or more statements) on db. While it meets a lock, it is tried again for up to
+ * BUSY_TIMEOUT_MS: the busy handler does not cover every case on a new file (the switch to WAL
+ * takes its exclusive lock without waiting; two connections upgrading read locks give one of
+ * them SQLITE_BUSY at once). A transaction left open by a busy try is rolled back before the
+ * next; after a final failure it may still be open (sqlite3_errmsg() tells why): the caller
+ * closes the connection. */
+static int exec_retrying(sqlite3 *db, const char *sql)
+{
+    int64_t deadline = monotonic_ms() + BUSY_TIMEOUT_MS;
+    long pause_ms = 1;
+    for (;;) {
+        int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        int primary = rc & 0xff;
+        if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || monotonic_ms() >= deadline)
+            return rc;
+        if (!sqlite3_get_autocommit(db))
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = pause_ms * 1000000L};
+        nanosleep(&pause, NULL);
+        if (pause_ms < 50)
+            pause_ms *= 2;
+    }
+}
+
+/* Opens one connection with our pragmas; returns NULL with the reason recorded. The busy
+ * timeout is set before anything touches the file, and the switch to WAL (which several
+ * processes may attempt at once on a new file) is retried while the file is locked. */
 static struct sqlite_conn *conn_open(const char *path, int *status)
 {
     struct sqlite_conn *conn = calloc(1, sizeof *conn);
@@ -193,12 +230,17 @@ static struct sqlite_conn *conn_open(const char *path, int *status)
     }
     sqlite3_extended_result_codes(conn->db, 1);
     sqlite3_busy_timeout(conn->db, BUSY_TIMEOUT_MS);
-    rc = sqlite3_exec(conn->db,
-                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                      "PRAGMA foreign_keys=ON;",
-                      NULL, NULL, NULL);
+    const char *step = "switch to WAL";
+    rc = exec_retrying(conn->db, "PRAGMA journal_mode=WAL");
+    if (rc == SQLITE_OK) {
+        step = "pragmas";
+        rc = sqlite3_exec(conn->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL,
+                          NULL, NULL);
+    }
     if (rc != SQLITE_OK) {
-        *status = sqlite_status(conn->db, rc, path);
+        char what[400];
+        snprintf(what, sizeof what, "%s (%s)", path, step);
+        *status = sqlite_status(conn->db, rc, what);
         conn_free(conn);
         return NULL;
     }
@@ -895,9 +937,14 @@ int mcx_store_sqlite_open(const char *path, void **backend, char *err, size_t er
     int status = MCX_STORE_OK;
     struct sqlite_conn *conn = conn_open(path, &status);
     if (conn) {
-        int rc = sqlite3_exec(conn->db, schema_sql, NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-            status = sqlite_status(conn->db, rc, path);
+        /* One writer at a time creates the schema: BEGIN IMMEDIATE takes the write lock (with
+         * the busy timeout) before anything is read, so no two openers deadlock upgrading. */
+        int rc = exec_retrying(conn->db, schema_sql);
+        if (rc != SQLITE_OK) {
+            char what[400];
+            snprintf(what, sizeof what, "%s (schema)", path);
+            status = sqlite_status(conn->db, rc, what);
+        }
     }
     if (status != MCX_STORE_OK) {
         snprintf(err, err_cap, "%s", mcx_store_last_error());
