@@ -296,11 +296,11 @@ int mcx_diameter_wait_peer(const char *identity, unsigned timeout_ms)
  * are still waiting when the queues are deleted. fd_fifo_del() (libfdproto/fifo.c) then signals
  * one waiter per iteration, sleeps 1 ms, and asserts `++loops < 20`: if the woken threads are
  * not all scheduled within about 20 ms, which happens on a loaded machine even with a single
- * waiter, the process aborts (SIGABRT). Requests still in flight at that moment make it worse
- * and can also hang the stop: answers arriving after the routing threads stopped fill the
- * incoming queue (20 entries) and block the peer's state machine, and a request routed to a
- * peer while it closes restarts its expiry thread, which fd_peer_free() then waits for forever
- * in pthread_cond_destroy().
+ * waiter, the process aborts (SIGABRT). Requests still in flight at that moment can also hang
+ * the stop: answers arriving after the routing threads stopped can fill the incoming queue (20
+ * entries) and block the peer's state machine until its 16 s forced close, and we saw a peer
+ * freed while its request-expiry thread still waited on the peer's condition variable, so
+ * fd_peer_free() blocked forever in pthread_cond_destroy().
  *
  * So before calling fd_core_shutdown() we (1) let the exchanges in flight finish, (2) disconnect
  * the peers (DPR/DPA) while the routing threads still run, (3) give the routing and dispatch
@@ -425,7 +425,8 @@ static int routing_waiters(void)
     return total;
 }
 
-/* Waits until check() returns 0 (twice in a row, STOP_POLL_MS apart), at most limit_ms.
+/* Waits until check() returns 0 twice in a row, STOP_POLL_MS apart (a routing thread that read
+ * the stop order just before it was given may not yet count as waiting), at most limit_ms.
  * Returns the last value seen (0 when done). */
 static long wait_until_zero(long (*check)(void), unsigned limit_ms)
 {

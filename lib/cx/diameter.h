@@ -107,11 +107,23 @@ int mcx_diameter_wait_peer(const char *identity, unsigned timeout_ms);
 /* Whether the peer with this identity is currently open. */
 bool mcx_diameter_peer_is_open(const char *identity);
 
-/* Stops the core cleanly (DPR to peers, threads joined). Safe to call more than once and from
- * the thread that handled SIGTERM (not from a signal handler itself). Requests still in flight
- * may get no callback afterwards; transactions not yet answered must not be answered after it.
- * Known freeDiameter 1.2.1 issue: with TLS, its connection teardown races (gnutls_bye against
- * the TLS receiver thread), which AddressSanitizer reports; plain TCP is not affected. */
+/* Stops the core cleanly. Safe to call more than once and from the thread that handled SIGTERM
+ * (not from a signal handler itself). Call it after the daemon stopped making new requests and
+ * answered (or failed) the transactions it still holds. In order, each step bounded:
+ *  1. waits until no exchange is in flight (requests sent and not answered, requests received
+ *     and not answered, messages queued in the core), at most 3 s;
+ *  2. sends DPR to every peer and waits until none is connected, at most 5 s;
+ *  3. stops freeDiameter's routing and dispatch threads and waits until none waits on a queue
+ *     (they look at the stop order once a second), at most 5 s;
+ *  4. fd_core_shutdown() and fd_core_wait_shutdown_complete().
+ * Steps 1-3 avoid two freeDiameter 1.2.1 shutdown defects: the fd_fifo_del() abort
+ * ("Assertion `++loops < 20' failed") when a thread still waits on a queue being deleted and
+ * is not scheduled within ~20 ms, and a hang in fd_peer_free() when requests were still in
+ * flight (see diameter.c). A stop normally takes about 1 s. Callbacks of requests still in
+ * flight after step 1 may not be called; transactions not yet answered must not be answered
+ * after it. Known freeDiameter 1.2.1 issue: with TLS, its connection teardown races
+ * (gnutls_bye against the TLS receiver thread), which AddressSanitizer reports; plain TCP is
+ * not affected. */
 void mcx_diameter_shutdown(void);
 
 /* Our identity and realm as configured (static storage, valid after init). */
