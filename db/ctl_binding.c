@@ -1,12 +1,14 @@
-/* mcx-ctl binding add|remove|show|list: migration bindings of the partner MMS (partner
- * IMPI/IMPUs <-> primary IMPI/IMPUs, primary system id, primary MMS address). */
+/* mcx-ctl binding add|remove|show|list|import|export: migration bindings of the partner MMS
+ * (partner IMPI/IMPUs <-> primary IMPI/IMPUs, primary system id, primary MMS address). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "ctl_csv.h"
 #include "ctl_db.h"
 #include "ctl_fields.h"
+#include "ctl_import.h"
 #include "ctl_options.h"
 
 static void binding_usage(FILE *out)
@@ -18,7 +20,11 @@ static void binding_usage(FILE *out)
                  "  remove --partner-impi I\n"
                  "  show   (--partner-impi I | --partner-impu U | --primary-impi I "
                  "[--primary-system ID])\n"
-                 "  list   [--after PARTNER-IMPI] [--limit N]\n");
+                 "  list   [--after PARTNER-IMPI] [--limit N]\n"
+                 "  import FILE.csv   (header partner_impi,partner_impus,primary_impi,\n"
+                 "                     primary_impus,primary_system,primary_mms; - for stdin;\n"
+                 "                     see db/README.md)\n"
+                 "  export            (CSV to stdout)\n");
 }
 
 /* Sets an IMPU list from every value of a repeatable option; -1 after a one-line error. */
@@ -158,13 +164,91 @@ static int binding_list(int argc, char **argv)
     return rc == MCX_STORE_OK ? CTL_EXIT_OK : ctl_db_fail(cmd, rc);
 }
 
+/* Import source over a binding CSV stream. */
+struct binding_csv_source {
+    struct ctl_import import;
+    struct mcx_binding_csv_layout layout;
+};
+
+static int binding_csv_next(void *ctx, struct mcx_binding *b)
+{
+    struct binding_csv_source *src = ctx;
+    const char *values[MCX_BINDING_CSV_COLUMNS];
+    char err[CTL_ERR_MAX];
+    int rc = mcx_binding_csv_next(&src->import.reader, &src->layout, values, err, sizeof err);
+    if (rc == 0)
+        return 0;
+    if (ctl_import_note_row(&src->import) != 0)
+        return ctl_import_row_fail(&src->import, "out of memory");
+    if (rc < 0 || ctl_csv_binding(values, b, err) != 0)
+        return ctl_import_row_fail(&src->import, err);
+    return 1;
+}
+
+static int binding_import(int argc, char **argv)
+{
+    const char *cmd = "binding import";
+    const char *path = NULL;
+    size_t n_positional = 0;
+    if (ctl_parse_options(cmd, argc, argv, NULL, 0, &path, 1, &n_positional))
+        return CTL_EXIT_USAGE;
+    if (n_positional != 1) {
+        fprintf(stderr, "mcx-ctl %s: give one CSV file (or - for stdin)\n", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    CTL_OPEN_STORE(cmd);
+    static struct binding_csv_source src;
+    int exit_code = ctl_import_open(&src.import, cmd, path);
+    char err[CTL_ERR_MAX];
+    if (exit_code == CTL_EXIT_OK &&
+        mcx_binding_csv_header(&src.import.reader, &src.layout, err, sizeof err) != 0)
+        exit_code = ctl_import_fail_at(&src.import, src.import.reader.line_no, err);
+    if (exit_code == CTL_EXIT_OK) {
+        size_t imported = 0;
+        int rc = mcx_store_binding_import(store, binding_csv_next, &src, &imported);
+        exit_code = ctl_import_report(&src.import, rc, imported, "bindings");
+    }
+    ctl_import_close(&src.import);
+    return exit_code;
+}
+
+static int export_line(void *ctx, const struct mcx_binding *b)
+{
+    char err[CTL_ERR_MAX];
+    if (mcx_binding_csv_write(stdout, b, err, sizeof err) != 0) {
+        fprintf(stderr, "mcx-ctl binding export: %s: %s\n", b->partner_impi, err);
+        *(int *)ctx = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int binding_export(int argc, char **argv)
+{
+    const char *cmd = "binding export";
+    if (ctl_parse_options(cmd, argc, argv, NULL, 0, NULL, 0, NULL))
+        return CTL_EXIT_USAGE;
+    CTL_OPEN_STORE(cmd);
+    if (mcx_binding_csv_write_header(stdout) != 0) {
+        fprintf(stderr, "mcx-ctl %s: write error on stdout\n", cmd);
+        return CTL_EXIT_FAILED;
+    }
+    int failed = 0;
+    int rc = mcx_store_binding_list(store, NULL, 0, export_line, &failed);
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "mcx-ctl %s: write error on stdout\n", cmd);
+        return CTL_EXIT_FAILED;
+    }
+    return failed ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+}
+
 int ctl_binding(const char *db_uri, int argc, char **argv)
 {
     static const struct ctl_command commands[] = {
-        {"add", binding_add},
-        {"remove", binding_remove},
-        {"show", binding_show},
-        {"list", binding_list},
+        {"add", binding_add},   {"remove", binding_remove}, {"show", binding_show},
+        {"list", binding_list}, {"import", binding_import}, {"export", binding_export},
     };
     return ctl_run_command("binding", db_uri, commands, sizeof commands / sizeof commands[0],
                            binding_usage, argc, argv);

@@ -1,4 +1,4 @@
-/* mcx-ctl subscriber CSV record checks and defaults; see ctl_csv.h. */
+/* mcx-ctl subscriber and binding CSV record checks and defaults; see ctl_csv.h. */
 #include "ctl_csv.h"
 
 #include <string.h>
@@ -46,6 +46,38 @@ int ctl_csv_subscriber(const char *const v[MCX_CSV_COLUMNS], struct mcx_subscrib
         return -1;
     if (v[MCX_CSV_IMSI][0] &&
         ctl_field_string("imsi", v[MCX_CSV_IMSI], sub->imsi, sizeof sub->imsi, err))
+        return -1;
+    return 0;
+}
+
+/* One ';'-separated IMPU list column with at least one item. */
+static int impu_list(const char *name, const char *text, char *items, size_t *count, char *err)
+{
+    if (ctl_field_list_split(name, text, items, MCX_STORE_IDENTITY_MAX, MCX_STORE_MAX_IMPUS, count,
+                             err) != 0)
+        return -1;
+    if (*count == 0) {
+        snprintf(err, CTL_ERR_MAX, "%s: at least one is required", name);
+        return -1;
+    }
+    return 0;
+}
+
+int ctl_csv_binding(const char *const v[MCX_BINDING_CSV_COLUMNS], struct mcx_binding *b, char *err)
+{
+    memset(b, 0, sizeof *b);
+    if (ctl_field_string("partner_impi", v[MCX_BINDING_CSV_PARTNER_IMPI], b->partner_impi,
+                         sizeof b->partner_impi, err) ||
+        impu_list("partner_impus", v[MCX_BINDING_CSV_PARTNER_IMPUS], &b->partner_impu[0][0],
+                  &b->partner_impu_count, err) ||
+        ctl_field_string("primary_impi", v[MCX_BINDING_CSV_PRIMARY_IMPI], b->primary_impi,
+                         sizeof b->primary_impi, err) ||
+        impu_list("primary_impus", v[MCX_BINDING_CSV_PRIMARY_IMPUS], &b->primary_impu[0][0],
+                  &b->primary_impu_count, err) ||
+        ctl_field_string("primary_system", v[MCX_BINDING_CSV_PRIMARY_SYSTEM], b->primary_system,
+                         sizeof b->primary_system, err) ||
+        ctl_field_string("primary_mms", v[MCX_BINDING_CSV_PRIMARY_MMS], b->primary_mms,
+                         sizeof b->primary_mms, err))
         return -1;
     return 0;
 }

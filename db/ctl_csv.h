@@ -1,5 +1,5 @@
-/* mcx-ctl: a subscriber CSV record (store/store_csv.h reads it) into struct mcx_subscriber, with
- * mcx-ctl's checks and defaults (db/README.md, "CSV format"). */
+/* mcx-ctl: a subscriber or binding CSV record (store/store_csv.h reads it) into struct
+ * mcx_subscriber / mcx_binding, with mcx-ctl's checks and defaults (db/README.md, "CSV format"). */
 #ifndef MCX_CTL_CSV_H
 #define MCX_CTL_CSV_H
 
@@ -11,5 +11,11 @@
  * reason in err (CTL_ERR_MAX bytes). */
 int ctl_csv_subscriber(const char *const values[MCX_CSV_COLUMNS], struct mcx_subscriber *sub,
                        char *err);
+
+/* Fills *b (cleared first) from the column values of one binding record: identities non-empty,
+ * at least one IMPU on each side. Returns 0, or -1 with the reason in err (CTL_ERR_MAX bytes).
+ * The store validates the rest (e.g. that primary_mms is a URL). */
+int ctl_csv_binding(const char *const values[MCX_BINDING_CSV_COLUMNS], struct mcx_binding *b,
+                    char *err);
 
 #endif

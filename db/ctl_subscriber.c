@@ -4,13 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/codec.h"
 #include "ctl.h"
 #include "ctl_csv.h"
 #include "ctl_db.h"
 #include "ctl_fields.h"
+#include "ctl_import.h"
 #include "ctl_options.h"
 
 static void subscriber_usage(FILE *out)
@@ -269,10 +269,8 @@ static int subscriber_list(int argc, char **argv)
 
 /* Import source over a CSV stream. */
 struct csv_source {
-    const char *path;
-    struct mcx_csv_reader reader;
+    struct ctl_import import;
     struct mcx_csv_layout layout;
-    bool bad_row; /* a row failed to parse (reported already) */
 };
 
 static int csv_next(void *ctx, struct mcx_subscriber *sub)
@@ -280,15 +278,13 @@ static int csv_next(void *ctx, struct mcx_subscriber *sub)
     struct csv_source *src = ctx;
     const char *values[MCX_CSV_COLUMNS];
     char err[CTL_ERR_MAX];
-    int rc = mcx_subscriber_csv_next(&src->reader, &src->layout, values, err, sizeof err);
+    int rc = mcx_subscriber_csv_next(&src->import.reader, &src->layout, values, err, sizeof err);
     if (rc == 0)
         return 0;
-    if (rc < 0 || ctl_csv_subscriber(values, sub, err) != 0) {
-        fprintf(stderr, "mcx-ctl subscriber import: %s:%zu: %s\n", src->path, src->reader.line_no,
-                err);
-        src->bad_row = true;
-        return MCX_STORE_INVALID;
-    }
+    if (ctl_import_note_row(&src->import) != 0)
+        return ctl_import_row_fail(&src->import, "out of memory");
+    if (rc < 0 || ctl_csv_subscriber(values, sub, err) != 0)
+        return ctl_import_row_fail(&src->import, err);
     return 1;
 }
 
@@ -304,42 +300,18 @@ static int subscriber_import(int argc, char **argv)
         return CTL_EXIT_USAGE;
     }
     CTL_OPEN_STORE(cmd);
-    struct csv_source src = {.path = path};
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (!in) {
-        fprintf(stderr, "mcx-ctl %s: cannot open %s\n", cmd, path);
-        return CTL_EXIT_FAILED;
-    }
-    mcx_csv_reader_init(&src.reader, in);
-    int exit_code = CTL_EXIT_OK;
+    static struct csv_source src;
+    int exit_code = ctl_import_open(&src.import, cmd, path);
     char err[CTL_ERR_MAX];
-    if (mcx_subscriber_csv_header(&src.reader, MCX_CSV_STRICT, &src.layout, err, sizeof err)) {
-        fprintf(stderr, "mcx-ctl %s: %s:%zu: %s\n", cmd, path, src.reader.line_no, err);
-        exit_code = CTL_EXIT_FAILED;
-        goto out;
+    if (exit_code == CTL_EXIT_OK && mcx_subscriber_csv_header(&src.import.reader, MCX_CSV_STRICT,
+                                                              &src.layout, err, sizeof err) != 0)
+        exit_code = ctl_import_fail_at(&src.import, src.import.reader.line_no, err);
+    if (exit_code == CTL_EXIT_OK) {
+        size_t imported = 0;
+        int rc = mcx_store_subscriber_import(store, csv_next, &src, &imported);
+        exit_code = ctl_import_report(&src.import, rc, imported, "subscribers");
     }
-    struct timespec start, end;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    size_t imported = 0;
-    int rc = mcx_store_subscriber_import(store, csv_next, &src, &imported);
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    double seconds = (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
-    if (rc != MCX_STORE_OK) {
-        if (!src.bad_row)
-            fprintf(stderr, "mcx-ctl %s: %s:%zu: %s: %s\n", cmd, path, src.reader.line_no,
-                    mcx_store_status_name(rc), mcx_store_last_error());
-        fprintf(stderr,
-                "mcx-ctl %s: stopped at line %zu; %zu subscribers before it were imported\n", cmd,
-                src.reader.line_no, imported);
-        exit_code = CTL_EXIT_FAILED;
-        goto out;
-    }
-    printf("imported %zu subscribers in %.3f s (%.0f/s)\n", imported, seconds,
-           seconds > 0 ? (double)imported / seconds : 0.0);
-out:
-    mcx_csv_reader_free(&src.reader);
-    if (in != stdin)
-        fclose(in);
+    ctl_import_close(&src.import);
     return exit_code;
 }
 

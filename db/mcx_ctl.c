@@ -6,13 +6,12 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mcx-ctl COMMAND [OPTIONS]\n"
-            "  milenage --k HEX (--op HEX | --opc HEX) --rand HEX --sqn HEX --amf HEX\n"
-            "  auts --k HEX (--op HEX | --opc HEX) --rand HEX --auts HEX|BASE64\n"
-            "  --db URI subscriber add|update|remove|show|list|import|export ...\n"
-            "  --db URI binding add|remove|show|list ...\n"
-            "  --help | --version\n");
+    fprintf(out, "usage: mcx-ctl COMMAND [OPTIONS]\n"
+                 "  milenage --k HEX (--op HEX | --opc HEX) --rand HEX --sqn HEX --amf HEX\n"
+                 "  auts --k HEX (--op HEX | --opc HEX) --rand HEX --auts HEX|BASE64\n"
+                 "  --db URI subscriber add|update|remove|show|list|import|export ...\n"
+                 "  --db URI binding add|remove|show|list|import|export ...\n"
+                 "  --help | --version\n");
 }
 
 int main(int argc, char **argv)
@@ -21,7 +20,8 @@ int main(int argc, char **argv)
     int arg = 1;
     while (arg < argc && strcmp(argv[arg], "--db") == 0) {
         if (arg + 1 >= argc) {
-            fprintf(stderr, "mcx-ctl: --db needs a URI (sqlite:PATH, a file path or mongodb://...)\n");
+            fprintf(stderr,
+                    "mcx-ctl: --db needs a URI (sqlite:PATH, a file path or mongodb://...)\n");
             return 2;
         }
         db_uri = argv[arg + 1];

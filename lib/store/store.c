@@ -38,6 +38,16 @@ int mcx_store_import_next(mcx_subscriber_source source, void *ctx, struct mcx_su
     return status == MCX_STORE_OK ? 1 : status;
 }
 
+int mcx_store_binding_import_next(mcx_binding_source source, void *ctx, struct mcx_binding *binding)
+{
+    memset(binding, 0, sizeof *binding);
+    int more = source(ctx, binding);
+    if (more <= 0)
+        return more;
+    int status = mcx_binding_validate(binding);
+    return status == MCX_STORE_OK ? 1 : status;
+}
+
 int mcx_store_copy(char *dst, size_t dst_cap, const char *src, size_t src_len)
 {
     if (src_len >= dst_cap)
@@ -288,4 +298,16 @@ int mcx_store_binding_list(struct mcx_store *store, const char *after_partner_im
         return mcx_store_fail(MCX_STORE_INVALID, "no callback");
     return store->ops->binding_list(store->backend, after_partner_impi ? after_partner_impi : "",
                                     limit, cb, ctx);
+}
+
+int mcx_store_binding_import(struct mcx_store *store, mcx_binding_source source, void *ctx,
+                             size_t *imported)
+{
+    size_t count = 0;
+    if (!source)
+        return mcx_store_fail(MCX_STORE_INVALID, "no import source");
+    int rc = store->ops->binding_import(store->backend, source, ctx, &count);
+    if (imported)
+        *imported = count;
+    return rc;
 }

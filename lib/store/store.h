@@ -87,6 +87,8 @@ typedef int (*mcx_binding_cb)(void *ctx, const struct mcx_binding *binding);
 /* Import source: fills *sub and returns 1, returns 0 at the end, or a negative status to abort
  * (its mcx_store_status is returned by the import). */
 typedef int (*mcx_subscriber_source)(void *ctx, struct mcx_subscriber *sub);
+/* The same for bindings. */
+typedef int (*mcx_binding_source)(void *ctx, struct mcx_binding *binding);
 
 /* Opens the store named by uri and creates tables/indexes when missing. On failure returns a
  * status and writes a one-line reason into err (err_cap bytes). The caller owns *out and frees it
@@ -140,7 +142,8 @@ int mcx_store_subscriber_list(struct mcx_store *store, const char *after_impi, s
 
 /* Inserts every subscriber the source yields, in batches inside transactions (SQLite: one
  * transaction; MongoDB: ordered bulk inserts of 1000). Stops at the first failure; rows before it
- * stay. *imported (may be NULL) receives the number inserted. */
+ * stay. *imported (may be NULL) receives the number inserted; on a failure, the row that failed
+ * is the source's row number *imported (counted from 0). */
 int mcx_store_subscriber_import(struct mcx_store *store, mcx_subscriber_source source, void *ctx,
                                 size_t *imported);
 
@@ -182,6 +185,14 @@ int mcx_store_binding_get_by_partner_impu(struct mcx_store *store, const char *p
  * MCX_STORE_AMBIGUOUS when several systems have it). */
 int mcx_store_binding_get_by_primary_impi(struct mcx_store *store, const char *primary_system,
                                           const char *primary_impi, struct mcx_binding *out);
+
+/* Inserts every binding the source yields, validated, as mcx_store_subscriber_import does
+ * (SQLite: one transaction; MongoDB: ordered bulk inserts of 1000). Stops at the first invalid
+ * or duplicate row (MCX_STORE_DUPLICATE: the key of binding_add, also within the source); rows
+ * before it stay. *imported (may be NULL) receives the number inserted, which is also the
+ * 0-based number of the row that failed. */
+int mcx_store_binding_import(struct mcx_store *store, mcx_binding_source source, void *ctx,
+                             size_t *imported);
 
 /* Calls cb for every binding in partner-IMPI order (see mcx_store_subscriber_list). */
 int mcx_store_binding_list(struct mcx_store *store, const char *after_partner_impi, size_t limit,

@@ -34,6 +34,7 @@ struct mcx_store_ops {
                                        const char *primary_impi, struct mcx_binding *out);
     int (*binding_list)(void *backend, const char *after_partner_impi, size_t limit,
                         mcx_binding_cb cb, void *ctx);
+    int (*binding_import)(void *backend, mcx_binding_source source, void *ctx, size_t *imported);
 };
 
 /* Opens the SQLite backend on path; *backend is freed by ops->close. */
@@ -50,6 +51,10 @@ int mcx_store_fail(int status, const char *fmt, ...) __attribute__((format(print
 /* Reads the next import row from source into sub (cleared first) and validates it. Returns 1
  * with a valid row, 0 at the end, or a negative status (the source's, or MCX_STORE_INVALID). */
 int mcx_store_import_next(mcx_subscriber_source source, void *ctx, struct mcx_subscriber *sub);
+
+/* The same for a binding import row. */
+int mcx_store_binding_import_next(mcx_binding_source source, void *ctx,
+                                  struct mcx_binding *binding);
 
 /* Copies src into dst (dst_cap bytes); returns 0, or -1 when it does not fit. */
 int mcx_store_copy(char *dst, size_t dst_cap, const char *src, size_t src_len);

@@ -677,33 +677,33 @@ static int run_bulk(mongoc_bulk_operation_t *bulk, size_t *imported)
     return status;
 }
 
-static int mongo_subscriber_import(void *backend, mcx_subscriber_source source, void *ctx,
-                                   size_t *imported)
+/* Yields the next import row as a document: 1, 0 at the end, or a negative status. */
+typedef int (*import_next_doc)(void *ctx, bson_t *doc);
+
+/* Inserts the rows next_doc yields into collection in ordered bulk inserts of IMPORT_BATCH,
+ * stopping at the first failure. The status returned is the first failure in row order: an
+ * insert that failed in the last batch comes before a bad row that ended the reading. */
+static int bulk_import(struct mongo_backend *be, const char *collection, import_next_doc next_doc,
+                       void *ctx, size_t *imported)
 {
-    struct mongo_backend *be = backend;
     struct mongo_handle h;
     *imported = 0;
-    struct mcx_subscriber *sub = malloc(sizeof *sub);
-    if (!sub)
-        return mcx_store_fail(MCX_STORE_ERROR, "out of memory");
-    int status = handle_open(be, SUBSCRIBERS, &h);
-    if (status) {
-        free(sub);
+    int status = handle_open(be, collection, &h);
+    if (status)
         return status;
-    }
     bson_t *opts = BCON_NEW("ordered", BCON_BOOL(true));
     mongoc_bulk_operation_t *bulk = NULL;
     size_t batched = 0;
     for (;;) {
-        int more = mcx_store_import_next(source, ctx, sub);
+        bson_t doc = BSON_INITIALIZER;
+        int more = next_doc(ctx, &doc);
         if (more <= 0) {
+            bson_destroy(&doc);
             status = more;
             break;
         }
         if (!bulk)
             bulk = mongoc_collection_create_bulk_operation_with_opts(h.coll, opts);
-        bson_t doc = BSON_INITIALIZER;
-        subscriber_to_bson(sub, &doc);
         mongoc_bulk_operation_insert(bulk, &doc);
         bson_destroy(&doc);
         if (++batched == IMPORT_BATCH) {
@@ -719,18 +719,46 @@ static int mongo_subscriber_import(void *backend, mcx_subscriber_source source, 
         /* Rows read before a failure are still written (documented behaviour). */
         char reason[256];
         snprintf(reason, sizeof reason, "%s", mcx_store_last_error());
-        int flush = batched ? run_bulk(bulk, imported) : MCX_STORE_OK;
+        int flush = run_bulk(bulk, imported);
         mongoc_bulk_operation_destroy(bulk);
-        if (status == MCX_STORE_OK)
+        if (flush != MCX_STORE_OK)
             status = flush;
-        else
+        else if (status != MCX_STORE_OK)
             mcx_store_fail(status, "%s", reason);
     }
-    if (status == MCX_STORE_DUPLICATE)
-        mcx_store_fail(status, "row %zu: impi or impu already exists", *imported + 1);
     bson_destroy(opts);
     handle_close(be, &h);
-    free(sub);
+    return status;
+}
+
+struct subscriber_rows {
+    mcx_subscriber_source source;
+    void *ctx;
+    struct mcx_subscriber sub;
+};
+
+static int next_subscriber_doc(void *ctx, bson_t *doc)
+{
+    struct subscriber_rows *rows = ctx;
+    int more = mcx_store_import_next(rows->source, rows->ctx, &rows->sub);
+    if (more > 0)
+        subscriber_to_bson(&rows->sub, doc);
+    return more;
+}
+
+static int mongo_subscriber_import(void *backend, mcx_subscriber_source source, void *ctx,
+                                   size_t *imported)
+{
+    struct subscriber_rows *rows = malloc(sizeof *rows);
+    *imported = 0;
+    if (!rows)
+        return mcx_store_fail(MCX_STORE_ERROR, "out of memory");
+    rows->source = source;
+    rows->ctx = ctx;
+    int status = bulk_import(backend, SUBSCRIBERS, next_subscriber_doc, rows, imported);
+    if (status == MCX_STORE_DUPLICATE)
+        mcx_store_fail(status, "row %zu: impi or impu already exists", *imported + 1);
+    free(rows);
     return status;
 }
 
@@ -851,6 +879,40 @@ static int mongo_binding_add(void *backend, const struct mcx_binding *b)
                        "a binding for partner impi %s, one of its impus or primary impi %s in %s "
                        "exists",
                        b->partner_impi, b->primary_impi, b->primary_system);
+    return status;
+}
+
+struct binding_rows {
+    mcx_binding_source source;
+    void *ctx;
+    struct mcx_binding binding;
+};
+
+static int next_binding_doc(void *ctx, bson_t *doc)
+{
+    struct binding_rows *rows = ctx;
+    int more = mcx_store_binding_import_next(rows->source, rows->ctx, &rows->binding);
+    if (more > 0)
+        binding_to_bson(&rows->binding, doc);
+    return more;
+}
+
+static int mongo_binding_import(void *backend, mcx_binding_source source, void *ctx,
+                                size_t *imported)
+{
+    struct binding_rows *rows = malloc(sizeof *rows);
+    *imported = 0;
+    if (!rows)
+        return mcx_store_fail(MCX_STORE_ERROR, "out of memory");
+    rows->source = source;
+    rows->ctx = ctx;
+    int status = bulk_import(backend, BINDINGS, next_binding_doc, rows, imported);
+    if (status == MCX_STORE_DUPLICATE)
+        mcx_store_fail(status,
+                       "row %zu: its partner impi, one of its partner impus or its primary impi "
+                       "in its primary system is already bound",
+                       *imported + 1);
+    free(rows);
     return status;
 }
 
@@ -976,4 +1038,5 @@ const struct mcx_store_ops mcx_store_mongo_ops = {
     .binding_get_by_partner_impu = mongo_binding_get_by_partner_impu,
     .binding_get_by_primary_impi = mongo_binding_get_by_primary_impi,
     .binding_list = mongo_binding_list,
+    .binding_import = mongo_binding_import,
 };

@@ -744,44 +744,46 @@ static int sqlite_binding_list(void *backend, const char *after, size_t limit, m
     return status;
 }
 
+/* Ends an import's transaction: the rows before a failure stay (documented), so it commits
+ * either way. Returns the import's status (its reason kept), or the COMMIT's failure, after
+ * which nothing was imported (*imported set to 0). */
+static int commit_imported(struct sqlite_conn *conn, int status, size_t *imported)
+{
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s", mcx_store_last_error());
+    int commit = exec_simple(conn, ST_COMMIT);
+    if (commit != MCX_STORE_OK) {
+        *imported = 0;
+        return undo_after(conn, commit, ST_ROLLBACK, ST_COUNT);
+    }
+    return status == MCX_STORE_OK ? MCX_STORE_OK : mcx_store_fail(status, "%s", reason);
+}
+
 static int sqlite_subscriber_import(void *backend, mcx_subscriber_source source, void *ctx,
                                     size_t *imported)
 {
     struct sqlite_backend *be = backend;
     int status = MCX_STORE_OK;
+    *imported = 0;
     struct mcx_subscriber *sub = malloc(sizeof *sub);
     if (!sub)
         return mcx_store_fail(MCX_STORE_ERROR, "out of memory");
-    struct sqlite_conn *conn = conn_acquire(be, &status);
+    struct sqlite_conn *conn = transaction_begin(be, &status);
     if (!conn) {
         free(sub);
         return status;
     }
-    *imported = 0;
-    if ((status = exec_simple(conn, ST_BEGIN)) == MCX_STORE_OK) {
-        for (;;) {
-            int more = mcx_store_import_next(source, ctx, sub);
-            if (more <= 0) {
-                status = more;
-                break;
-            }
-            if ((status = insert_subscriber(conn, sub)) != MCX_STORE_OK)
-                break;
-            (*imported)++;
+    for (;;) {
+        int more = mcx_store_import_next(source, ctx, sub);
+        if (more <= 0) {
+            status = more;
+            break;
         }
-        /* Rows before a failure stay (documented): commit them either way. */
-        char reason[256];
-        snprintf(reason, sizeof reason, "%s", mcx_store_last_error());
-        int commit = exec_simple(conn, ST_COMMIT);
-        if (commit != MCX_STORE_OK) {
-            exec_simple(conn, ST_ROLLBACK);
-            *imported = 0;
-            if (status == MCX_STORE_OK)
-                status = commit;
-        } else if (status != MCX_STORE_OK) {
-            mcx_store_fail(status, "%s", reason);
-        }
+        if ((status = insert_subscriber(conn, sub)) != MCX_STORE_OK)
+            break;
+        (*imported)++;
     }
+    status = commit_imported(conn, status, imported);
     conn_release(be, conn);
     free(sub);
     return status;
@@ -844,13 +846,10 @@ static int sqlite_sqn_set(void *backend, const char *impi, int64_t sqn)
     return status;
 }
 
-static int sqlite_binding_add(void *backend, const struct mcx_binding *b)
+/* Inserts the rows of binding b (the caller holds a transaction). */
+static int insert_binding(struct sqlite_conn *conn, const struct mcx_binding *b)
 {
-    struct sqlite_backend *be = backend;
     int status = MCX_STORE_OK;
-    struct sqlite_conn *conn = transaction_begin(be, &status);
-    if (!conn)
-        return status;
     sqlite3_stmt *stmt = stmt_get(conn, ST_BIND_INSERT, &status);
     if (stmt) {
         bind_text(stmt, 1, b->partner_impi);
@@ -876,8 +875,59 @@ static int sqlite_binding_add(void *backend, const struct mcx_binding *b)
         if (status == MCX_STORE_DUPLICATE)
             mcx_store_fail(status, "partner impu %s is already bound", b->partner_impu[i]);
     }
-    status = transaction_end(conn, status);
+    return status;
+}
+
+static int sqlite_binding_add(void *backend, const struct mcx_binding *b)
+{
+    struct sqlite_backend *be = backend;
+    int status = MCX_STORE_OK;
+    struct sqlite_conn *conn = transaction_begin(be, &status);
+    if (!conn)
+        return status;
+    status = transaction_end(conn, insert_binding(conn, b));
     conn_release(be, conn);
+    return status;
+}
+
+/* Inserts binding b inside a savepoint (all or nothing). */
+static int insert_binding_row(struct sqlite_conn *conn, const struct mcx_binding *b)
+{
+    int status = exec_simple(conn, ST_SAVEPOINT);
+    if (status)
+        return status;
+    if ((status = insert_binding(conn, b)) != MCX_STORE_OK)
+        return undo_after(conn, status, ST_ROLLBACK_TO, ST_RELEASE);
+    return exec_simple(conn, ST_RELEASE);
+}
+
+static int sqlite_binding_import(void *backend, mcx_binding_source source, void *ctx,
+                                 size_t *imported)
+{
+    struct sqlite_backend *be = backend;
+    int status = MCX_STORE_OK;
+    *imported = 0;
+    struct mcx_binding *b = malloc(sizeof *b);
+    if (!b)
+        return mcx_store_fail(MCX_STORE_ERROR, "out of memory");
+    struct sqlite_conn *conn = transaction_begin(be, &status);
+    if (!conn) {
+        free(b);
+        return status;
+    }
+    for (;;) {
+        int more = mcx_store_binding_import_next(source, ctx, b);
+        if (more <= 0) {
+            status = more;
+            break;
+        }
+        if ((status = insert_binding_row(conn, b)) != MCX_STORE_OK)
+            break;
+        (*imported)++;
+    }
+    status = commit_imported(conn, status, imported);
+    conn_release(be, conn);
+    free(b);
     return status;
 }
 
@@ -978,4 +1028,5 @@ const struct mcx_store_ops mcx_store_sqlite_ops = {
     .binding_get_by_partner_impu = sqlite_binding_get_by_partner_impu,
     .binding_get_by_primary_impi = sqlite_binding_get_by_primary_impi,
     .binding_list = sqlite_binding_list,
+    .binding_import = sqlite_binding_import,
 };

@@ -214,6 +214,18 @@ class SubscriberCommands(unittest.TestCase):
             r = ctl('subscriber', 'import', bad)
             self.assertEqual(r.returncode, 1)
             self.assertIn('duplicate', r.stderr)
+            # The line is the duplicate's, also when rows after it were read (MongoDB batches).
+            with open(bad, 'w') as f:
+                f.write('impi,impu,k,op,opc,amf,sqn,schemes,allowed_partners\n')
+                f.write('ok2@bad.mcx.lab,sip:ok2@bad.mcx.lab,%s,,%s,,,,\n' % (K, OPC))
+                f.write('u000004@load.mcx.lab,sip:new4@x,%s,,%s,,,,\n' % (K, OPC))
+                f.write('ok3@bad.mcx.lab,sip:ok3@bad.mcx.lab,%s,,%s,,,,\n' % (K, OPC))
+            r = ctl('subscriber', 'import', bad)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn('bad.csv:3: duplicate', r.stderr)
+            self.assertIn('stopped at line 3; 1 subscribers before it were imported', r.stderr)
+            self.assertEqual(show('ok2@bad.mcx.lab')[0].returncode, 0)
+            self.assertEqual(show('ok3@bad.mcx.lab')[0].returncode, 1)
             with open(bad, 'w') as f:
                 f.write('impi,impu,k\n')
             r = ctl('subscriber', 'import', bad)
@@ -251,6 +263,165 @@ class BindingCommands(unittest.TestCase):
                          .returncode, 0)
         r = ctl('binding', 'show', '--partner-impi', 'alice@partner.mcx.lab')
         self.assertEqual(r.returncode, 1)
+
+    HEADER = 'partner_impi,partner_impus,primary_impi,primary_impus,primary_system,primary_mms'
+
+    @staticmethod
+    def row(name, system='primary.mcx.lab', mms='tcp://127.0.10.1:7300', partner_impus=None,
+            primary=None):
+        """One binding CSV line: NAME@bulk.partner.mcx.lab bound to PRIMARY (default NAME)
+        @SYSTEM."""
+        if partner_impus is None:
+            partner_impus = 'sip:%s@bulk.partner.mcx.lab' % name
+        primary = primary or name
+        return '%s@bulk.partner.mcx.lab,%s,%s@%s,sip:%s@%s,%s,%s' % (
+            name, partner_impus, primary, system, primary, system, system, mms)
+
+    def write_csv(self, path, lines, header=None):
+        with open(path, 'w') as f:
+            f.write((header or self.HEADER) + '\n' + ''.join(l + '\n' for l in lines))
+
+    def exists(self, name):
+        return ctl('binding', 'show', '--partner-impi',
+                   '%s@bulk.partner.mcx.lab' % name).returncode == 0
+
+    def test_binding_import_export(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'bindings.csv')
+            lines = []
+            for i in range(ROWS):
+                # every third user has two partner IMPUs; two primary systems take turns
+                system = 'primary.mcx.lab' if i % 2 == 0 else 'other.mcx.lab'
+                impus = 'sip:b%06d@bulk.partner.mcx.lab' % i
+                if i % 3 == 0:
+                    impus += ';tel:+4699%06d' % i
+                lines.append(self.row('b%06d' % i, system, 'tcp://127.0.10.%d:7300' % (1 + i % 2),
+                                      impus))
+            self.write_csv(path, lines)
+            start = time.monotonic()
+            r = ctl('binding', 'import', path)
+            elapsed = time.monotonic() - start
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn('imported %d bindings' % ROWS, r.stdout)
+            print('\nMEASURED: mcx-ctl binding import of %d rows: %.2f s wall (%.0f rows/s); '
+                  'tool says: %s' % (ROWS, elapsed, ROWS / elapsed, r.stdout.strip()),
+                  file=sys.stderr)
+            r = ctl('binding', 'show', '--partner-impu', 'tel:+4699%06d' % (ROWS - 1 - (ROWS - 1) % 3))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = ctl('binding', 'show', '--primary-impi', 'b%06d@other.mcx.lab' % (ROWS - 1),
+                    '--primary-system', 'other.mcx.lab')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn('partner_impi=b%06d@bulk.partner.mcx.lab' % (ROWS - 1), r.stdout)
+            self.assertIn('primary_mms=tcp://127.0.10.2:7300', r.stdout)
+
+            r = ctl('binding', 'export')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out = r.stdout.splitlines()
+            self.assertEqual(out[0], self.HEADER)
+            exported = [l for l in out[1:] if '@bulk.partner.mcx.lab' in l]
+            self.assertEqual(exported, sorted(lines))
+
+            # export -> import into a fresh database -> the same export
+            backup = os.path.join(tmp, 'backup.csv')
+            with open(backup, 'w') as f:
+                f.write(r.stdout)
+            if URI.startswith('sqlite:'):
+                other = 'sqlite:' + os.path.join(tmp, 'restore.db')
+            else:
+                other = URI.rsplit('/', 1)[0] + '/mcx_restore_bindings'
+            r2 = subprocess.run([CTL, '--db', other, 'binding', 'import', backup],
+                                capture_output=True, text=True)
+            self.assertEqual(r2.returncode, 0, r2.stderr)
+            self.assertIn('imported %d bindings' % (len(out) - 1), r2.stdout)
+            r2 = subprocess.run([CTL, '--db', other, 'binding', 'export'], capture_output=True,
+                                text=True)
+            self.assertEqual(r2.returncode, 0, r2.stderr)
+            self.assertEqual(r2.stdout, r.stdout)
+
+            bad = os.path.join(tmp, 'bad.csv')
+            # A duplicate row: exit 1 with its line; the rows before it stay, those after not.
+            for n, (name, dup) in enumerate((
+                    ('partner impi', self.row('b000007')),
+                    ('partner impu', self.row('x1', partner_impus='sip:b000008@bulk.partner.mcx.lab')),
+                    ('primary impi in its system',
+                     self.row('x2', system='other.mcx.lab', primary='b000009')))):
+                with self.subTest(name):
+                    self.write_csv(bad, [self.row('d%d' % n), dup, self.row('e%d' % n)])
+                    r = ctl('binding', 'import', bad)
+                    self.assertEqual(r.returncode, 1, r.stderr)
+                    self.assertIn('bad.csv:3: duplicate', r.stderr)
+                    self.assertIn('stopped at line 3; 1 bindings before it were imported',
+                                  r.stderr)
+                    self.assertTrue(self.exists('d%d' % n))
+                    self.assertFalse(self.exists('e%d' % n))
+                    self.assertFalse(self.exists('x%d' % n))
+            # the same primary IMPI in another primary system is not a duplicate
+            r = ctl('binding', 'import', '-', stdin=self.HEADER + '\n' +
+                    self.row('x3', system='third.mcx.lab', primary='b000009') + '\n')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # a duplicate within the file, after a batch boundary (MongoDB: 1000 per batch)
+            self.write_csv(bad, [self.row('f%04d' % i) for i in range(1100)] +
+                           [self.row('f0005')] + [self.row('g%04d' % i) for i in range(50)])
+            r = ctl('binding', 'import', bad)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn('bad.csv:1102: duplicate', r.stderr)
+            self.assertIn('1100 bindings before it were imported', r.stderr)
+            self.assertTrue(self.exists('f1099'))
+            self.assertFalse(self.exists('g0000'))
+            # a duplicate followed by a bad row: the duplicate (first in the file) is reported
+            self.write_csv(bad, [self.row('h1'), self.row('h1'), 'h2@x,sip:h2@x'])
+            r = ctl('binding', 'import', bad)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn('bad.csv:3: duplicate', r.stderr)
+            self.assertIn('1 bindings before it were imported', r.stderr)
+
+            # Bad rows: exit 1 with the line; the rows before stay.
+            for name, line, reason in (
+                    ('field count', 'k@x,sip:k@x,k@y', '3 fields, the header names 6'),
+                    ('no partner impu', self.row('k', partner_impus=''),
+                     'partner_impus: at least one is required'),
+                    ('empty impu item', self.row('k', partner_impus='sip:a@x;;sip:b@x'),
+                     'partner_impus: empty or too long item'),
+                    ('mms not a URL', self.row('k', mms='127.0.10.1'), 'URL'),
+                    ('empty system', self.row('k', system=''), 'primary_system'),
+                    ('unterminated quote', self.row('k') + ',"x', 'quote')):
+                with self.subTest(name):
+                    tag = 'ok-' + name.replace(' ', '')
+                    self.write_csv(bad, [self.row(tag), line])
+                    r = ctl('binding', 'import', bad)
+                    self.assertEqual(r.returncode, 1, r.stderr)
+                    self.assertIn('bad.csv:3: ', r.stderr)
+                    self.assertIn(reason, r.stderr)
+                    self.assertIn('stopped at line 3; 1 bindings before it were imported',
+                                  r.stderr)
+                    self.assertTrue(self.exists(tag))
+                    self.assertFalse(self.exists('k'))
+            # Headers
+            self.write_csv(bad, [self.row('m')], header=self.HEADER.rsplit(',', 1)[0])
+            r = ctl('binding', 'import', bad)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn('bad.csv:1: header: missing column primary_mms', r.stderr)
+            self.write_csv(bad, [self.row('m') + ',x'], header=self.HEADER + ',colour')
+            r = ctl('binding', 'import', bad)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("unknown column 'colour'", r.stderr)
+            # columns in another order, from stdin
+            cols = self.HEADER.split(',')
+            vals = self.row('n').split(',')
+            r = ctl('binding', 'import', '-', stdin=','.join(reversed(cols)) + '\n' +
+                    ','.join(reversed(vals)) + '\n')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(self.exists('n'))
+            open(bad, 'w').close()
+            r = ctl('binding', 'import', bad)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn('empty file', r.stderr)
+            self.assertEqual(ctl('binding', 'import').returncode, 2)
+            self.assertEqual(ctl('binding', 'import', 'a.csv', 'b.csv').returncode, 2)
+            self.assertEqual(ctl('binding', 'export', 'x').returncode, 2)
+            r = ctl('binding', 'import', os.path.join(tmp, 'none.csv'))
+            self.assertEqual(r.returncode, 1)
+            self.assertIn('cannot open', r.stderr)
 
     def test_binding_validation(self):
         args = list(self.ARGS)

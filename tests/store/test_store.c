@@ -651,6 +651,101 @@ static void test_unavailable(void **state)
     assert_int_equal(mcx_store_open("mongodb://", &down, err, sizeof err), MCX_STORE_INVALID);
 }
 
+struct binding_source {
+    size_t next, total, duplicate_at, invalid_at, abort_at;
+};
+
+static int binding_next(void *ctx, struct mcx_binding *b)
+{
+    struct binding_source *src = ctx;
+    if (src->next >= src->total)
+        return 0;
+    if (src->next == src->abort_at)
+        return MCX_STORE_UNAVAILABLE;
+    char user[32];
+    size_t n = src->next == src->duplicate_at ? 0 : src->next;
+    snprintf(user, sizeof user, "bimp%06zu", n);
+    make_binding(b, user, "import.mcx.lab");
+    snprintf(b->partner_impu[1], sizeof b->partner_impu[1], "tel:+4699%06zu", n);
+    if (src->next == src->invalid_at)
+        snprintf(b->primary_mms, sizeof b->primary_mms, "127.0.10.1");
+    src->next++;
+    return 1;
+}
+
+static void test_binding_import(void **state)
+{
+    (void)state;
+    struct binding_source src = {
+        .total = 1500, .duplicate_at = SIZE_MAX, .invalid_at = SIZE_MAX, .abort_at = SIZE_MAX};
+    size_t imported = 0;
+    assert_int_equal(mcx_store_binding_import(store, binding_next, &src, &imported), MCX_STORE_OK);
+    assert_int_equal(imported, 1500);
+    struct mcx_binding got;
+    assert_int_equal(mcx_store_binding_get_by_partner_impu(store, "tel:+4699001499", &got),
+                     MCX_STORE_OK);
+    assert_string_equal(got.partner_impi, "bimp001499@partner.mcx.lab");
+    assert_int_equal(mcx_store_binding_get_by_primary_impi(store, "import.mcx.lab",
+                                                           "bimp001499@primary.mcx.lab", &got),
+                     MCX_STORE_OK);
+    size_t count = 0;
+    assert_int_equal(mcx_store_binding_list(store, "bimp", 0, count_binding, &count), MCX_STORE_OK);
+    assert_int_equal(count, 1500);
+
+    /* A duplicate after a batch boundary stops the import there; earlier rows stay. */
+    struct binding_source dup = {.next = 1500,
+                                 .total = 2700,
+                                 .duplicate_at = 2550,
+                                 .invalid_at = SIZE_MAX,
+                                 .abort_at = SIZE_MAX};
+    assert_int_equal(mcx_store_binding_import(store, binding_next, &dup, &imported),
+                     MCX_STORE_DUPLICATE);
+    assert_int_equal(imported, 1050);
+    assert_int_equal(
+        mcx_store_binding_get_by_partner_impi(store, "bimp002549@partner.mcx.lab", &got),
+        MCX_STORE_OK);
+    assert_int_equal(
+        mcx_store_binding_get_by_partner_impi(store, "bimp002551@partner.mcx.lab", &got),
+        MCX_STORE_NOT_FOUND);
+
+    /* An invalid row: MCX_STORE_INVALID, the rows before it stay. */
+    struct binding_source bad = {.next = 3000,
+                                 .total = 3100,
+                                 .duplicate_at = SIZE_MAX,
+                                 .invalid_at = 3020,
+                                 .abort_at = SIZE_MAX};
+    assert_int_equal(mcx_store_binding_import(store, binding_next, &bad, &imported),
+                     MCX_STORE_INVALID);
+    assert_int_equal(imported, 20);
+    assert_int_equal(
+        mcx_store_binding_get_by_partner_impi(store, "bimp003019@partner.mcx.lab", &got),
+        MCX_STORE_OK);
+    assert_int_equal(
+        mcx_store_binding_get_by_partner_impi(store, "bimp003020@partner.mcx.lab", &got),
+        MCX_STORE_NOT_FOUND);
+
+    /* A duplicate before an invalid row in the same batch: the duplicate (first) is reported. */
+    struct binding_source both = {.next = 4000,
+                                  .total = 4100,
+                                  .duplicate_at = 4010,
+                                  .invalid_at = 4050,
+                                  .abort_at = SIZE_MAX};
+    assert_int_equal(mcx_store_binding_import(store, binding_next, &both, &imported),
+                     MCX_STORE_DUPLICATE);
+    assert_int_equal(imported, 10);
+
+    /* The source's own failure status is returned. */
+    struct binding_source aborted = {.next = 5000,
+                                     .total = 5100,
+                                     .duplicate_at = SIZE_MAX,
+                                     .invalid_at = SIZE_MAX,
+                                     .abort_at = 5005};
+    assert_int_equal(mcx_store_binding_import(store, binding_next, &aborted, &imported),
+                     MCX_STORE_UNAVAILABLE);
+    assert_int_equal(imported, 5);
+    assert_int_equal(mcx_store_binding_import(store, NULL, NULL, &imported), MCX_STORE_INVALID);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "--sqn-worker") == 0)
@@ -675,6 +770,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_sqn_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqn_two_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bindings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_binding_import, setup, teardown),
         cmocka_unit_test(test_no_secrets_in_logs),
         cmocka_unit_test(test_unavailable),
     };
