@@ -416,15 +416,20 @@ static int reap(pid_t pid)
     }
 }
 
-static void print_file(const char *path)
+/* Prints the last TAIL_LINES lines of path (a stuck or aborted child's stderr can be long). */
+#define TAIL_LINES 30
+static void print_tail(const char *path)
 {
-    char line[1024];
+    static char lines[TAIL_LINES][512];
+    size_t n = 0;
     FILE *f = fopen(path, "r");
     if (!f)
         return;
-    while (fgets(line, sizeof line, f))
-        printf("#   %s", line);
+    while (fgets(lines[n % TAIL_LINES], sizeof lines[0], f))
+        n++;
     fclose(f);
+    for (size_t i = n > TAIL_LINES ? n - TAIL_LINES : 0; i < n; i++)
+        printf("#   %s", lines[i % TAIL_LINES]);
 }
 
 static void remove_state_dir(const char *dir)
@@ -455,11 +460,12 @@ static bool clean_exit(const char *who, int round, int status, const char *dir)
         return true;
     }
     if (status != -1 && WIFSIGNALED(status))
-        printf("# round %d: %s killed by signal %d; its stderr:\n", round, who, WTERMSIG(status));
+        printf("# round %d: %s killed by signal %d; the end of its stderr:\n", round, who,
+               WTERMSIG(status));
     else
-        printf("# round %d: %s exit status %d; its stderr:\n", round, who,
+        printf("# round %d: %s exit status %d; the end of its stderr:\n", round, who,
                status == -1 ? -1 : WEXITSTATUS(status));
-    print_file(path);
+    print_tail(path);
     return false;
 }
 
