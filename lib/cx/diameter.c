@@ -270,20 +270,30 @@ bool mcx_diameter_peer_is_open(const char *identity)
     return fd_peer_get_state(peer) == STATE_OPEN;
 }
 
+/* Milliseconds since start (CLOCK_MONOTONIC). */
+static long elapsed_ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec step = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&step, NULL);
+}
+
 int mcx_diameter_wait_peer(const char *identity, unsigned timeout_ms)
 {
-    struct timespec start, now;
+    struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         if (mcx_diameter_peer_is_open(identity))
             return 0;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long elapsed_ms =
-            (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
-        if (elapsed_ms >= (long)timeout_ms || core_state != CORE_RUNNING)
+        if (elapsed_ms_since(&start) >= (long)timeout_ms || core_state != CORE_RUNNING)
             return -1;
-        struct timespec step = {0, 20 * 1000000L};
-        nanosleep(&step, NULL);
+        pause_ms(20);
     }
 }
 
@@ -319,19 +329,6 @@ extern struct fifo *fd_g_local;
 #define STOP_DISCONNECT_LIMIT_MS 5000u /* DPR/DPA with every peer */
 #define STOP_QUIESCE_LIMIT_MS    5000u /* queue waiters leave within 1 s of the stop order */
 #define STOP_POLL_MS             5
-
-static long elapsed_ms_since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
-}
-
-static void pause_ms(long ms)
-{
-    struct timespec step = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&step, NULL);
-}
 
 /* Requests in flight with every peer (sent and not answered, received and not answered) plus
  * messages still queued in the core's routing and local-dispatch queues. */
