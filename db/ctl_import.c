@@ -63,9 +63,10 @@ int ctl_import_report(const struct ctl_import *imp, int status, size_t imported,
         return CTL_EXIT_OK;
     }
     if (imported >= imp->rows) {
-        /* not the failure of a row (e.g. the database went away before the first one) */
+        /* not the failure of a noted row (the database went away before the first one; no
+         * memory to note the next) */
         fprintf(stderr, "mcx-ctl %s: %s: %s\n", imp->cmd, mcx_store_status_name(status),
-                mcx_store_last_error());
+                imp->row_failed ? imp->row_error : mcx_store_last_error());
         fprintf(stderr, "mcx-ctl %s: stopped; %zu %s were imported\n", imp->cmd, imported, noun);
         return CTL_EXIT_FAILED;
     }
