@@ -48,10 +48,15 @@ struct link {
 static struct {
     const struct mms_config *cfg;
     pthread_mutex_t mu; /* the link table */
+    /* Held for reading by every request from its link look-up until nng_ctx_send returned,
+     * and for writing by mms_partner_links_close() while it sets `closing`: so no request can
+     * still be using a link, slot or aio that the close frees (a send on an aio that
+     * nng_aio_free() already stopped would never complete and keep its message). */
+    pthread_rwlock_t use;
     struct link *links[MAX_LINKS];
     size_t link_count;
     bool closing;
-} g = {.mu = PTHREAD_MUTEX_INITIALIZER};
+} g = {.mu = PTHREAD_MUTEX_INITIALIZER, .use = PTHREAD_RWLOCK_INITIALIZER};
 
 const char *mms_link_outcome_name(enum mms_link_outcome outcome)
 {
@@ -305,7 +310,10 @@ out:
 
 int mms_partner_link_prepare(const char *url, char *err, size_t err_cap)
 {
-    return link_get(url, err, err_cap) ? 0 : -1;
+    pthread_rwlock_rdlock(&g.use);
+    int rv = link_get(url, err, err_cap) ? 0 : -1;
+    pthread_rwlock_unlock(&g.use);
+    return rv;
 }
 
 int mms_partner_link_request(const char *url, const char *tid, const uint8_t *data, size_t len,
@@ -320,14 +328,19 @@ int mms_partner_link_request(const char *url, const char *tid, const uint8_t *da
         snprintf(err, err_cap, "transaction id too long");
         return -1;
     }
-    if ((link = link_get(url, err, err_cap)) == NULL)
+    pthread_rwlock_rdlock(&g.use);
+    if ((link = link_get(url, err, err_cap)) == NULL) {
+        pthread_rwlock_unlock(&g.use);
         return -1;
+    }
     if ((rv = nng_msg_alloc(&msg, len)) != 0) {
+        pthread_rwlock_unlock(&g.use);
         snprintf(err, err_cap, "message: %s", nng_strerror(rv));
         return -1;
     }
     memcpy(nng_msg_body(msg), data, len);
     if ((s = slot_take(link)) == NULL) {
+        pthread_rwlock_unlock(&g.use);
         nng_msg_free(msg);
         cb(arg, MMS_LINK_BUSY, NULL);
         return 0;
@@ -340,14 +353,17 @@ int mms_partner_link_request(const char *url, const char *tid, const uint8_t *da
     nng_aio_set_msg(s->aio, msg);
     nng_aio_set_timeout(s->aio, (nng_duration)g.cfg->timeout_ms);
     nng_ctx_send(s->ctx, s->aio);
+    pthread_rwlock_unlock(&g.use);
     return 0;
 }
 
 void mms_partner_links_close(void)
 {
+    pthread_rwlock_wrlock(&g.use); /* waits for requests being handed to NNG right now */
     pthread_mutex_lock(&g.mu);
     g.closing = true;
     pthread_mutex_unlock(&g.mu);
+    pthread_rwlock_unlock(&g.use);
     /* No new link or request can start now; closing a socket ends its requests (ECLOSED). */
     for (size_t i = 0; i < g.link_count; i++)
         nng_close(g.links[i]->sock);
