@@ -25,6 +25,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mms"))
 import mmslab  # noqa: E402
 
+SUITE_TIMEOUT_S = 240  # one run takes seconds; meson's limit for the test is 600 s
+
 
 def run_primary(args, lab):
     primary, db = "127.0.%d.1" % args.net, lab.path("primary.db")
@@ -86,7 +88,14 @@ def main():
     rc = 1
     try:
         argv = (run_primary if args.role == "primary" else run_partner)(args, lab)
-        r = subprocess.run(argv, timeout=600, capture_output=True, text=True)
+        try:
+            # Well under meson's 600 s, so that a hang still shows the cases that ran.
+            r = subprocess.run(argv, timeout=SUITE_TIMEOUT_S, capture_output=True, text=True)
+        except subprocess.TimeoutExpired as e:
+            for out, stream in ((e.stdout, sys.stdout), (e.stderr, sys.stderr)):
+                if out:
+                    stream.write(out.decode(errors="replace") if isinstance(out, bytes) else out)
+            raise RuntimeError("the suite did not finish within %d s (killed)" % SUITE_TIMEOUT_S)
         sys.stdout.write(r.stdout)
         sys.stderr.write(r.stderr)
         rc = r.returncode
