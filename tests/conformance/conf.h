@@ -73,6 +73,9 @@ int conf_partner_run(const struct conf_options *opt, unsigned *passed, unsigned 
  * no automatic resend; short redial). Returns 0, or -1 with why. */
 int conf_req_open(const struct conf_options *opt, nng_socket *sock, char *why, size_t why_cap);
 
+/* Whether url is an NNG TLS URL (tls+tcp://...). */
+bool conf_url_is_tls(const char *url);
+
 /* Opens a REP socket listening on opt->url (TLS when the URL says so). */
 int conf_rep_open(const struct conf_options *opt, nng_socket *sock, char *why, size_t why_cap);
 

@@ -65,7 +65,7 @@ static int tls_config(const struct conf_options *opt, bool server, nng_tls_confi
     return 0;
 }
 
-static bool url_is_tls(const char *url)
+bool conf_url_is_tls(const char *url)
 {
     return strncmp(url, "tls+", 4) == 0;
 }
@@ -84,7 +84,7 @@ int conf_req_open(const struct conf_options *opt, nng_socket *sock, char *why, s
         nng_close(*sock);
         return conf_fail(why, why_cap, "dial %s: %s", opt->url, nng_strerror(rv));
     }
-    if (url_is_tls(opt->url)) {
+    if (conf_url_is_tls(opt->url)) {
         nng_tls_config *tls;
         if (tls_config(opt, false, &tls, why, why_cap) != 0) {
             nng_close(*sock);
@@ -111,7 +111,7 @@ int conf_rep_open(const struct conf_options *opt, nng_socket *sock, char *why, s
         nng_close(*sock);
         return conf_fail(why, why_cap, "listen %s: %s", opt->url, nng_strerror(rv));
     }
-    if (url_is_tls(opt->url)) {
+    if (conf_url_is_tls(opt->url)) {
         nng_tls_config *tls;
         if (tls_config(opt, true, &tls, why, why_cap) != 0) {
             nng_close(*sock);

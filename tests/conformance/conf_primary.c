@@ -451,10 +451,15 @@ static int case_truncated(const struct conf_options *opt, char *why, size_t why_
     return rc;
 }
 
+/* Over TLS only limit + 1 byte is sent: the server drops a message that is 1 MiB too large by
+ * closing the connection while it still arrives, and libnng 1.5.2's TLS client can then wedge
+ * its pipe for good (no reconnect, nng_close() hangs), which would say nothing about the server
+ * under test. The +1 MiB drop is checked over tcp://. */
 static int case_oversize(const struct conf_options *opt, char *why, size_t why_cap)
 {
     static const size_t extra[] = {1, 1024 * 1024};
-    for (size_t i = 0; i < 2; i++) {
+    size_t count = conf_url_is_tls(opt->url) ? 1 : 2;
+    for (size_t i = 0; i < count; i++) {
         size_t len = opt->max_message + extra[i];
         uint8_t *buf = calloc(1, len);
         char inner[300];
