@@ -146,6 +146,8 @@ int env_teardown(bool keep)
 {
     int rc = 0;
     env_mongo_stop();
+    if (env_client_stop() != 0)
+        rc = -1;
     struct env_hss *all[] = {&env.hss, &env.hss2, &env.hss3};
     for (int i = 0; i < 3; i++) {
         if (all[i]->pid > 0 && !env_hss_stop_clean(all[i])) {
@@ -154,8 +156,6 @@ int env_teardown(bool keep)
         }
     }
     keep = keep || rc != 0 || getenv("MCX_TEST_KEEP") != NULL;
-    /* The client core is not shut down: freeDiameter 1.2.1 may abort in fd_fifo_del() at
-     * shutdown on a loaded machine (see env_hss_stop_clean); the process exits next. */
     mcx_store_close(env.store);
     env.store = NULL;
     if (keep)
@@ -268,6 +268,7 @@ int env_hss_stop(struct env_hss *h)
             kill(h->pid, SIGKILL);
             waitpid(h->pid, &status, 0);
             h->pid = -1;
+            h->last_status = status;
             print_log(h);
             return -1;
         }
@@ -282,16 +283,14 @@ int env_hss_stop(struct env_hss *h)
 
 bool env_hss_stop_clean(struct env_hss *h)
 {
-    int rc = env_hss_stop(h);
-    if (rc == 0)
+    if (env_hss_stop(h) == 0)
         return true;
-    if (WIFSIGNALED(h->last_status) && WTERMSIG(h->last_status) == SIGABRT &&
-        env_log_contains(h, "fd_fifo_del: Assertion `++loops < 20' failed")) {
-        printf("# %s: known freeDiameter 1.2.1 shutdown race (fd_fifo_del assertion) "
-               "tolerated\n",
-               h->identity);
-        return true;
-    }
+    if (WIFSIGNALED(h->last_status))
+        fprintf(stderr, "env: %s stopped by signal %d (%s)\n", h->identity,
+                WTERMSIG(h->last_status), strsignal(WTERMSIG(h->last_status)));
+    else if (WIFEXITED(h->last_status))
+        fprintf(stderr, "env: %s exited with status %d\n", h->identity,
+                WEXITSTATUS(h->last_status));
     return false;
 }
 
@@ -427,6 +426,49 @@ int env_client_wait(const char *identity)
     return mcx_diameter_wait_peer(identity, 30000);
 }
 
+/* Requests sent by this process whose callback has not run yet. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned count;
+} in_flight = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+void env_request_begin(void)
+{
+    pthread_mutex_lock(&in_flight.mu);
+    in_flight.count++;
+    pthread_mutex_unlock(&in_flight.mu);
+}
+
+void env_request_end(void)
+{
+    pthread_mutex_lock(&in_flight.mu);
+    if (in_flight.count > 0)
+        in_flight.count--;
+    pthread_cond_broadcast(&in_flight.cv);
+    pthread_mutex_unlock(&in_flight.mu);
+}
+
+int env_client_stop(void)
+{
+    int rc = 0;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 60; /* hang guard only: every request expires after at most 30 s */
+    pthread_mutex_lock(&in_flight.mu);
+    while (in_flight.count > 0)
+        if (pthread_cond_timedwait(&in_flight.cv, &in_flight.mu, &until) == ETIMEDOUT)
+            break;
+    if (in_flight.count > 0) {
+        fprintf(stderr, "env: %u client request(s) still without answer or expiry\n",
+                in_flight.count);
+        rc = -1;
+    }
+    pthread_mutex_unlock(&in_flight.mu);
+    mcx_diameter_shutdown(); /* no-op when the core was never initialised or already stopped */
+    return rc;
+}
+
 /* One request in flight at a time: the tests are sequential. */
 static struct {
     pthread_mutex_t mu;
@@ -456,6 +498,7 @@ static void waiter_deliver(enum mcx_cx_outcome outcome, const void *answer)
     waiter.done = true;
     pthread_cond_signal(&waiter.cv);
     pthread_mutex_unlock(&waiter.mu);
+    env_request_end();
 }
 
 /* Waits for the callback; MCX_CX_TIMEOUT after 30 s (a hang guard only). */
@@ -511,7 +554,9 @@ enum mcx_cx_outcome env_mar(const char *identity, const struct mcx_cx_mar *mar,
     struct mcx_cx_error err;
     struct mcx_cx_route r = route_to(identity);
     waiter_arm(out, sizeof *out);
+    env_request_begin();
     if (mcx_cx_send_mar(&r, mar, TIMEOUT_MS, got_maa, NULL, &err) != 0) {
+        env_request_end();
         fprintf(stderr, "send MAR: %s\n", err.text);
         return MCX_CX_BAD_ANSWER;
     }
@@ -524,7 +569,9 @@ enum mcx_cx_outcome env_uar(const char *identity, const struct mcx_cx_uar *uar,
     struct mcx_cx_error err;
     struct mcx_cx_route r = route_to(identity);
     waiter_arm(out, sizeof *out);
+    env_request_begin();
     if (mcx_cx_send_uar(&r, uar, TIMEOUT_MS, got_uaa, NULL, &err) != 0) {
+        env_request_end();
         fprintf(stderr, "send UAR: %s\n", err.text);
         return MCX_CX_BAD_ANSWER;
     }
@@ -537,7 +584,9 @@ enum mcx_cx_outcome env_sar(const char *identity, const struct mcx_cx_sar *sar,
     struct mcx_cx_error err;
     struct mcx_cx_route r = route_to(identity);
     waiter_arm(out, sizeof *out);
+    env_request_begin();
     if (mcx_cx_send_sar(&r, sar, TIMEOUT_MS, got_saa, NULL, &err) != 0) {
+        env_request_end();
         fprintf(stderr, "send SAR: %s\n", err.text);
         return MCX_CX_BAD_ANSWER;
     }
@@ -550,7 +599,9 @@ enum mcx_cx_outcome env_lir(const char *identity, const struct mcx_cx_lir *lir,
     struct mcx_cx_error err;
     struct mcx_cx_route r = route_to(identity);
     waiter_arm(out, sizeof *out);
+    env_request_begin();
     if (mcx_cx_send_lir(&r, lir, TIMEOUT_MS, got_lia, NULL, &err) != 0) {
+        env_request_end();
         fprintf(stderr, "send LIR: %s\n", err.text);
         return MCX_CX_BAD_ANSWER;
     }
@@ -571,11 +622,26 @@ static void raw_answer(void *data, struct msg **answer)
     *answer = NULL;
 }
 
+static void raw_expired(void *data, DiamId_t sentto, size_t sentto_len, struct msg **request)
+{
+    (void)data;
+    (void)sentto;
+    (void)sentto_len;
+    fd_msg_free(*request);
+    *request = NULL;
+    waiter_deliver(MCX_CX_TIMEOUT, NULL);
+}
+
 int env_send_raw_mar(void *msg, struct mcx_cx_maa *out)
 {
     struct msg *m = msg;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += TIMEOUT_MS / 1000;
     waiter_arm(out, sizeof *out);
-    if (fd_msg_send(&m, raw_answer, NULL) != 0) {
+    env_request_begin();
+    if (fd_msg_send_timeout(&m, raw_answer, NULL, raw_expired, &until) != 0) {
+        env_request_end();
         fd_msg_free(m);
         return -1;
     }

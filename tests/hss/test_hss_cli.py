@@ -21,7 +21,6 @@ import unittest
 
 HSS = None
 ADDR = '127.0.10.1'
-KNOWN_FD_ABORT = "fd_fifo_del: Assertion `++loops < 20' failed"
 
 
 def free_port():
@@ -169,14 +168,7 @@ class HssCli(unittest.TestCase):
             status = p.wait(timeout=60)
             log = self.log()
             self.assertIn('event=stopping signal=%s' % name, log)
-            if status == -signal.SIGABRT and KNOWN_FD_ABORT in log:
-                # freeDiameter 1.2.1: fd_fifo_del() aborts when the threads waiting on a queue
-                # do not leave within 20 ms (loaded machine). Reported, tolerated; nothing else.
-                print('# known freeDiameter 1.2.1 shutdown race (fd_fifo_del assertion) '
-                      'tolerated')
-                os.unlink(pidfile)
-                continue
-            self.assertEqual(status, 0, log)
+            self.assertEqual(status, 0, '%s: exit status %d\n%s' % (name, status, log))
             self.assertFalse(os.path.exists(pidfile))
             self.assertIn('event=stopped status=0', log)
             self.assertEqual(listeners(port), [])
