@@ -25,6 +25,9 @@ enum core_state { CORE_NONE = 0, CORE_INITIALISED, CORE_RUNNING, CORE_STOPPING, 
 
 /* core_lock serialises init/start/shutdown; core_state is also read without it (from
  * freeDiameter threads, which shutdown joins while holding the lock). */
+static long elapsed_ms_since(const struct timespec *start);
+static void pause_ms(long ms);
+
 static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int core_state = CORE_NONE;
 static struct mcx_diameter_config core_cfg; /* copy kept for the peer validator */
@@ -237,6 +240,49 @@ out:
     return rc;
 }
 
+/* Whether /proc/net/tcp (IPv4) or tcp6 (IPv6) shows a socket in LISTEN state on our listen
+ * port (and, for IPv4, our listen address). */
+static bool listen_socket_visible(void)
+{
+    struct in_addr want4;
+    bool is_v4 = inet_pton(AF_INET, core_cfg.listen_address, &want4) == 1;
+    FILE *table = fopen(is_v4 ? "/proc/self/net/tcp" : "/proc/self/net/tcp6", "r");
+    if (!table)
+        return true; /* no procfs: nothing to wait for */
+    char line[512];
+    bool found = false;
+    if (!fgets(line, sizeof line, table)) { /* header line */
+        fclose(table);
+        return true;
+    }
+    while (!found && fgets(line, sizeof line, table)) {
+        char local[64];
+        unsigned port, state;
+        if (sscanf(line, " %*u: %63[0-9A-Fa-f]:%X %*[0-9A-Fa-f]:%*X %X", local, &port, &state) != 3)
+            continue;
+        if (state != 0x0A || port != core_cfg.listen_port)
+            continue;
+        /* /proc prints the address as the in-memory 32-bit word(s) in host order. */
+        found = !is_v4 || (uint32_t)strtoul(local, NULL, 16) == want4.s_addr;
+    }
+    fclose(table);
+    return found;
+}
+
+/* freeDiameter 1.2.1 binds in fd_core_start() but calls listen() later, in its server thread:
+ * waits (bounded) until the listener accepts connections, so that "ready" means ready. */
+static int wait_listening(unsigned timeout_ms)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (!listen_socket_visible()) {
+        if (elapsed_ms_since(&start) >= (long)timeout_ms)
+            return -1;
+        pause_ms(5);
+    }
+    return 0;
+}
+
 int mcx_diameter_start(char *err, size_t err_len)
 {
     int rc = -1;
@@ -252,6 +298,9 @@ int mcx_diameter_start(char *err, size_t err_len)
         goto out;
     }
     core_state = CORE_RUNNING;
+    if (wait_listening(5000) != 0)
+        MCX_WARN("diameter_listen_late", "listen=%s port=%u waited_ms=5000",
+                 core_cfg.listen_address, core_cfg.listen_port);
     MCX_INFO("diameter_start", "identity=%s listen=%s port=%u", core_cfg.identity,
              core_cfg.listen_address, core_cfg.listen_port);
     rc = 0;
