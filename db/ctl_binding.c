@@ -175,51 +175,40 @@ static int binding_csv_next(void *ctx, struct mcx_binding *b)
     struct binding_csv_source *src = ctx;
     const char *values[MCX_BINDING_CSV_COLUMNS];
     char err[CTL_ERR_MAX];
-    int rc = mcx_binding_csv_next(&src->import.reader, &src->layout, values, err, sizeof err);
-    if (rc == 0)
-        return 0;
-    if (ctl_import_note_row(&src->import) != 0)
-        return ctl_import_row_fail(&src->import, "out of memory");
-    if (rc < 0 || ctl_csv_binding(values, b, err) != 0)
+    int rc = ctl_import_row_read(
+        &src->import,
+        mcx_binding_csv_next(&src->import.reader, &src->layout, values, err, sizeof err), err);
+    if (rc != 1)
+        return rc;
+    if (ctl_csv_binding(values, b, err) != 0)
         return ctl_import_row_fail(&src->import, err);
     return 1;
 }
 
+static int binding_csv_header(struct ctl_import *imp, char *err, size_t err_len)
+{
+    struct binding_csv_source *src = (struct binding_csv_source *)imp;
+    return mcx_binding_csv_header(&imp->reader, &src->layout, err, err_len);
+}
+
+static int binding_store_import(struct mcx_store *store, struct ctl_import *imp, size_t *imported)
+{
+    return mcx_store_binding_import(store, binding_csv_next, imp, imported);
+}
+
 static int binding_import(int argc, char **argv)
 {
-    const char *cmd = "binding import";
-    const char *path = NULL;
-    size_t n_positional = 0;
-    if (ctl_parse_options(cmd, argc, argv, NULL, 0, &path, 1, &n_positional))
-        return CTL_EXIT_USAGE;
-    if (n_positional != 1) {
-        fprintf(stderr, "mcx-ctl %s: give one CSV file (or - for stdin)\n", cmd);
-        return CTL_EXIT_USAGE;
-    }
-    CTL_OPEN_STORE(cmd);
+    static const struct ctl_import_kind kind = {
+        .noun = "bindings", .header = binding_csv_header, .store_import = binding_store_import};
     static struct binding_csv_source src;
-    int exit_code = ctl_import_open(&src.import, cmd, path);
-    char err[CTL_ERR_MAX];
-    if (exit_code == CTL_EXIT_OK &&
-        mcx_binding_csv_header(&src.import.reader, &src.layout, err, sizeof err) != 0)
-        exit_code = ctl_import_fail_at(&src.import, src.import.reader.line_no, err);
-    if (exit_code == CTL_EXIT_OK) {
-        size_t imported = 0;
-        int rc = mcx_store_binding_import(store, binding_csv_next, &src, &imported);
-        exit_code = ctl_import_report(&src.import, rc, imported, "bindings");
-    }
-    ctl_import_close(&src.import);
-    return exit_code;
+    return ctl_import_command("binding import", argc, argv, &kind, &src.import);
 }
 
 static int export_line(void *ctx, const struct mcx_binding *b)
 {
     char err[CTL_ERR_MAX];
-    if (mcx_binding_csv_write(stdout, b, err, sizeof err) != 0) {
-        fprintf(stderr, "mcx-ctl binding export: %s: %s\n", b->partner_impi, err);
-        *(int *)ctx = 1;
-        return 1;
-    }
+    if (mcx_binding_csv_write(stdout, b, err, sizeof err) != 0)
+        return ctl_export_row_fail("binding export", b->partner_impi, err, ctx);
     return 0;
 }
 
@@ -235,13 +224,7 @@ static int binding_export(int argc, char **argv)
     }
     int failed = 0;
     int rc = mcx_store_binding_list(store, NULL, 0, export_line, &failed);
-    if (rc != MCX_STORE_OK)
-        return ctl_db_fail(cmd, rc);
-    if (fflush(stdout) != 0) {
-        fprintf(stderr, "mcx-ctl %s: write error on stdout\n", cmd);
-        return CTL_EXIT_FAILED;
-    }
-    return failed ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+    return ctl_export_finish(cmd, rc, failed);
 }
 
 int ctl_binding(const char *db_uri, int argc, char **argv)

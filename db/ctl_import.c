@@ -1,11 +1,12 @@
-/* mcx-ctl CSV import runs: file, row lines, outcome; see ctl_import.h. */
+/* mcx-ctl CSV import runs (command line, file, row lines, outcome) and export ends; see
+ * ctl_import.h. */
 #include "ctl_import.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl_db.h"
-#include "store/store.h"
+#include "ctl_options.h"
 
 int ctl_import_open(struct ctl_import *imp, const char *cmd, const char *path)
 {
@@ -36,6 +37,17 @@ int ctl_import_note_row(struct ctl_import *imp)
     }
     imp->row_lines[imp->rows++] = imp->reader.line_no;
     return 0;
+}
+
+int ctl_import_row_read(struct ctl_import *imp, int rc, const char *err)
+{
+    if (rc == 0)
+        return 0;
+    if (ctl_import_note_row(imp) != 0)
+        return ctl_import_row_fail(imp, "out of memory");
+    if (rc < 0)
+        return ctl_import_row_fail(imp, err);
+    return 1;
 }
 
 int ctl_import_row_fail(struct ctl_import *imp, const char *reason)
@@ -82,6 +94,49 @@ int ctl_import_report(const struct ctl_import *imp, int status, size_t imported,
     fprintf(stderr, "mcx-ctl %s: stopped at line %zu; %zu %s before it were imported\n", imp->cmd,
             line, imported, noun);
     return CTL_EXIT_FAILED;
+}
+
+int ctl_import_command(const char *cmd, int argc, char **argv, const struct ctl_import_kind *kind,
+                       struct ctl_import *imp)
+{
+    const char *path = NULL;
+    size_t n_positional = 0;
+    if (ctl_parse_options(cmd, argc, argv, NULL, 0, &path, 1, &n_positional))
+        return CTL_EXIT_USAGE;
+    if (n_positional != 1) {
+        fprintf(stderr, "mcx-ctl %s: give one CSV file (or - for stdin)\n", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    CTL_OPEN_STORE(cmd);
+    int exit_code = ctl_import_open(imp, cmd, path);
+    char err[CTL_ERR_MAX];
+    if (exit_code == CTL_EXIT_OK && kind->header(imp, err, sizeof err) != 0)
+        exit_code = ctl_import_fail_at(imp, imp->reader.line_no, err);
+    if (exit_code == CTL_EXIT_OK) {
+        size_t imported = 0;
+        int rc = kind->store_import(store, imp, &imported);
+        exit_code = ctl_import_report(imp, rc, imported, kind->noun);
+    }
+    ctl_import_close(imp);
+    return exit_code;
+}
+
+int ctl_export_row_fail(const char *cmd, const char *key, const char *err, int *failed)
+{
+    fprintf(stderr, "mcx-ctl %s: %s: %s\n", cmd, key, err);
+    *failed = 1;
+    return 1;
+}
+
+int ctl_export_finish(const char *cmd, int rc, int failed)
+{
+    if (rc != MCX_STORE_OK)
+        return ctl_db_fail(cmd, rc);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "mcx-ctl %s: write error on stdout\n", cmd);
+        return CTL_EXIT_FAILED;
+    }
+    return failed ? CTL_EXIT_FAILED : CTL_EXIT_OK;
 }
 
 void ctl_import_close(struct ctl_import *imp)

@@ -278,51 +278,40 @@ static int csv_next(void *ctx, struct mcx_subscriber *sub)
     struct csv_source *src = ctx;
     const char *values[MCX_CSV_COLUMNS];
     char err[CTL_ERR_MAX];
-    int rc = mcx_subscriber_csv_next(&src->import.reader, &src->layout, values, err, sizeof err);
-    if (rc == 0)
-        return 0;
-    if (ctl_import_note_row(&src->import) != 0)
-        return ctl_import_row_fail(&src->import, "out of memory");
-    if (rc < 0 || ctl_csv_subscriber(values, sub, err) != 0)
+    int rc = ctl_import_row_read(
+        &src->import,
+        mcx_subscriber_csv_next(&src->import.reader, &src->layout, values, err, sizeof err), err);
+    if (rc != 1)
+        return rc;
+    if (ctl_csv_subscriber(values, sub, err) != 0)
         return ctl_import_row_fail(&src->import, err);
     return 1;
 }
 
+static int csv_header(struct ctl_import *imp, char *err, size_t err_len)
+{
+    struct csv_source *src = (struct csv_source *)imp;
+    return mcx_subscriber_csv_header(&imp->reader, MCX_CSV_STRICT, &src->layout, err, err_len);
+}
+
+static int csv_store_import(struct mcx_store *store, struct ctl_import *imp, size_t *imported)
+{
+    return mcx_store_subscriber_import(store, csv_next, imp, imported);
+}
+
 static int subscriber_import(int argc, char **argv)
 {
-    const char *cmd = "subscriber import";
-    const char *path = NULL;
-    size_t n_positional = 0;
-    if (ctl_parse_options(cmd, argc, argv, NULL, 0, &path, 1, &n_positional))
-        return CTL_EXIT_USAGE;
-    if (n_positional != 1) {
-        fprintf(stderr, "mcx-ctl %s: give one CSV file (or - for stdin)\n", cmd);
-        return CTL_EXIT_USAGE;
-    }
-    CTL_OPEN_STORE(cmd);
+    static const struct ctl_import_kind kind = {
+        .noun = "subscribers", .header = csv_header, .store_import = csv_store_import};
     static struct csv_source src;
-    int exit_code = ctl_import_open(&src.import, cmd, path);
-    char err[CTL_ERR_MAX];
-    if (exit_code == CTL_EXIT_OK && mcx_subscriber_csv_header(&src.import.reader, MCX_CSV_STRICT,
-                                                              &src.layout, err, sizeof err) != 0)
-        exit_code = ctl_import_fail_at(&src.import, src.import.reader.line_no, err);
-    if (exit_code == CTL_EXIT_OK) {
-        size_t imported = 0;
-        int rc = mcx_store_subscriber_import(store, csv_next, &src, &imported);
-        exit_code = ctl_import_report(&src.import, rc, imported, "subscribers");
-    }
-    ctl_import_close(&src.import);
-    return exit_code;
+    return ctl_import_command("subscriber import", argc, argv, &kind, &src.import);
 }
 
 static int export_line(void *ctx, const struct mcx_subscriber *sub)
 {
     char err[CTL_ERR_MAX];
-    if (mcx_subscriber_csv_write(stdout, sub, err, sizeof err) != 0) {
-        fprintf(stderr, "mcx-ctl subscriber export: %s: %s\n", sub->impi, err);
-        *(int *)ctx = 1;
-        return 1;
-    }
+    if (mcx_subscriber_csv_write(stdout, sub, err, sizeof err) != 0)
+        return ctl_export_row_fail("subscriber export", sub->impi, err, ctx);
     return 0;
 }
 
@@ -338,13 +327,7 @@ static int subscriber_export(int argc, char **argv)
     mcx_subscriber_csv_write_header(stdout);
     int failed = 0;
     int rc = mcx_store_subscriber_list(store, NULL, 0, export_line, &failed);
-    if (rc != MCX_STORE_OK)
-        return ctl_db_fail(cmd, rc);
-    if (fflush(stdout) != 0) {
-        fprintf(stderr, "mcx-ctl %s: write error on stdout\n", cmd);
-        return CTL_EXIT_FAILED;
-    }
-    return failed ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+    return ctl_export_finish(cmd, rc, failed);
 }
 
 int ctl_subscriber(const char *db_uri, int argc, char **argv)

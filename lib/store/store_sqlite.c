@@ -759,34 +759,64 @@ static int commit_imported(struct sqlite_conn *conn, int status, size_t *importe
     return status == MCX_STORE_OK ? MCX_STORE_OK : mcx_store_fail(status, "%s", reason);
 }
 
-static int sqlite_subscriber_import(void *backend, mcx_subscriber_source source, void *ctx,
-                                    size_t *imported)
+/* The source and row inserter of one import, over subscribers or bindings alike. */
+struct import_rows {
+    mcx_subscriber_source sub_source;
+    mcx_binding_source binding_source;
+    void *ctx;
+    int (*next)(const struct import_rows *rows, void *item);
+    int (*insert)(struct sqlite_conn *conn, const void *item);
+};
+
+/* Runs an import in one transaction: reads each item (item_size bytes) from rows and inserts
+ * it, stopping at the first failure; *imported counts the rows inserted. */
+static int import_rows(struct sqlite_backend *be, const struct import_rows *rows, size_t item_size,
+                       size_t *imported)
 {
-    struct sqlite_backend *be = backend;
     int status = MCX_STORE_OK;
     *imported = 0;
-    struct mcx_subscriber *sub = malloc(sizeof *sub);
-    if (!sub)
+    void *item = malloc(item_size);
+    if (!item)
         return mcx_store_fail(MCX_STORE_ERROR, "out of memory");
     struct sqlite_conn *conn = transaction_begin(be, &status);
     if (!conn) {
-        free(sub);
+        free(item);
         return status;
     }
     for (;;) {
-        int more = mcx_store_import_next(source, ctx, sub);
+        int more = rows->next(rows, item);
         if (more <= 0) {
             status = more;
             break;
         }
-        if ((status = insert_subscriber(conn, sub)) != MCX_STORE_OK)
+        if ((status = rows->insert(conn, item)) != MCX_STORE_OK)
             break;
         (*imported)++;
     }
     status = commit_imported(conn, status, imported);
     conn_release(be, conn);
-    free(sub);
+    free(item);
     return status;
+}
+
+static int next_subscriber(const struct import_rows *rows, void *item)
+{
+    return mcx_store_import_next(rows->sub_source, rows->ctx, item);
+}
+
+static int insert_subscriber_item(struct sqlite_conn *conn, const void *item)
+{
+    return insert_subscriber(conn, item);
+}
+
+static int sqlite_subscriber_import(void *backend, mcx_subscriber_source source, void *ctx,
+                                    size_t *imported)
+{
+    struct import_rows rows = {.sub_source = source,
+                               .ctx = ctx,
+                               .next = next_subscriber,
+                               .insert = insert_subscriber_item};
+    return import_rows(backend, &rows, sizeof(struct mcx_subscriber), imported);
 }
 
 /* Whether the subscriber exists: NOT_FOUND, or fallback when it does. */
@@ -901,34 +931,22 @@ static int insert_binding_row(struct sqlite_conn *conn, const struct mcx_binding
     return exec_simple(conn, ST_RELEASE);
 }
 
+static int next_binding(const struct import_rows *rows, void *item)
+{
+    return mcx_store_binding_import_next(rows->binding_source, rows->ctx, item);
+}
+
+static int insert_binding_item(struct sqlite_conn *conn, const void *item)
+{
+    return insert_binding_row(conn, item);
+}
+
 static int sqlite_binding_import(void *backend, mcx_binding_source source, void *ctx,
                                  size_t *imported)
 {
-    struct sqlite_backend *be = backend;
-    int status = MCX_STORE_OK;
-    *imported = 0;
-    struct mcx_binding *b = malloc(sizeof *b);
-    if (!b)
-        return mcx_store_fail(MCX_STORE_ERROR, "out of memory");
-    struct sqlite_conn *conn = transaction_begin(be, &status);
-    if (!conn) {
-        free(b);
-        return status;
-    }
-    for (;;) {
-        int more = mcx_store_binding_import_next(source, ctx, b);
-        if (more <= 0) {
-            status = more;
-            break;
-        }
-        if ((status = insert_binding_row(conn, b)) != MCX_STORE_OK)
-            break;
-        (*imported)++;
-    }
-    status = commit_imported(conn, status, imported);
-    conn_release(be, conn);
-    free(b);
-    return status;
+    struct import_rows rows = {
+        .binding_source = source, .ctx = ctx, .next = next_binding, .insert = insert_binding_item};
+    return import_rows(backend, &rows, sizeof(struct mcx_binding), imported);
 }
 
 static int sqlite_binding_remove(void *backend, const char *partner_impi)
