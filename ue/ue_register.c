@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "core/codec.h"
 #include "core/log.h"
 #include "sip/sip_auth.h"
 #include "sip/sip_msg.h"
@@ -21,22 +22,15 @@ static uint64_t timer_f_span(const struct ue_reg *reg)
 
 void ue_random_hex(char *buf, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
-    uint8_t bytes[64];
-    size_t done = 0;
-    while (done < n) {
-        size_t chunk = (n - done + 1) / 2;
-        if (chunk > sizeof bytes)
-            chunk = sizeof bytes;
-        ssize_t got = getrandom(bytes, chunk, 0);
-        if (got <= 0) /* cannot happen after boot; keep the identifiers well-formed anyway */
-            memset(bytes, 0x5a, chunk), got = (ssize_t)chunk;
-        for (ssize_t i = 0; i < got && done < n; i++) {
-            buf[done++] = digits[bytes[i] >> 4];
-            if (done < n)
-                buf[done++] = digits[bytes[i] & 15];
-        }
-    }
+    uint8_t bytes[UE_RANDOM_HEX_MAX / 2];
+    char hex[UE_RANDOM_HEX_MAX + 1];
+    if (n > UE_RANDOM_HEX_MAX)
+        n = UE_RANDOM_HEX_MAX;
+    size_t len = (n + 1) / 2;
+    if (getrandom(bytes, len, 0) != (ssize_t)len) /* cannot happen after boot; stay well-formed */
+        memset(bytes, 0x5a, len);
+    mcx_hex_encode(bytes, len, hex, sizeof hex);
+    memcpy(buf, hex, n);
     buf[n] = '\0';
 }
 

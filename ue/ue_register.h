@@ -119,7 +119,10 @@ void ue_reg_fail(struct ue_reg *reg, enum ue_reg_result result, const char *reas
 /* Short name of a result ("registered", "mac_failure", "timeout", ...); static. */
 const char *ue_reg_result_name(enum ue_reg_result result);
 
-/* Fills buf with n random lowercase hex characters and a NUL (getrandom). */
+#define UE_RANDOM_HEX_MAX 64 /* longest ue_random_hex() string */
+
+/* Fills buf with n (at most UE_RANDOM_HEX_MAX) random lowercase hex characters and a NUL
+ * (getrandom, encoded by mcx_hex_encode). */
 void ue_random_hex(char *buf, size_t n);
 
 #endif
