@@ -8,50 +8,56 @@
 
 struct header_name {
     const char *name;
-    char compact; /* 0 when none */
+    size_t name_len; /* strlen(name), so sip_header_id does not measure per header */
+    char compact;    /* 0 when none */
     enum sip_hdr id;
 };
 
+#define HDR(name, compact, id)                                                                     \
+    {                                                                                              \
+        name, sizeof name - 1, compact, id                                                         \
+    }
 static const struct header_name header_names[] = {
-    {"Via", 'v', SIP_HDR_VIA},
-    {"From", 'f', SIP_HDR_FROM},
-    {"To", 't', SIP_HDR_TO},
-    {"Call-ID", 'i', SIP_HDR_CALL_ID},
-    {"CSeq", 0, SIP_HDR_CSEQ},
-    {"Contact", 'm', SIP_HDR_CONTACT},
-    {"Content-Length", 'l', SIP_HDR_CONTENT_LENGTH},
-    {"Content-Type", 'c', SIP_HDR_CONTENT_TYPE},
-    {"Content-Encoding", 'e', SIP_HDR_CONTENT_ENCODING},
-    {"Expires", 0, SIP_HDR_EXPIRES},
-    {"Min-Expires", 0, SIP_HDR_MIN_EXPIRES},
-    {"Max-Forwards", 0, SIP_HDR_MAX_FORWARDS},
-    {"Authorization", 0, SIP_HDR_AUTHORIZATION},
-    {"Proxy-Authorization", 0, SIP_HDR_PROXY_AUTHORIZATION},
-    {"WWW-Authenticate", 0, SIP_HDR_WWW_AUTHENTICATE},
-    {"Proxy-Authenticate", 0, SIP_HDR_PROXY_AUTHENTICATE},
-    {"Authentication-Info", 0, SIP_HDR_AUTHENTICATION_INFO},
-    {"Path", 0, SIP_HDR_PATH},
-    {"Route", 0, SIP_HDR_ROUTE},
-    {"Record-Route", 0, SIP_HDR_RECORD_ROUTE},
-    {"Service-Route", 0, SIP_HDR_SERVICE_ROUTE},
-    {"P-Associated-URI", 0, SIP_HDR_P_ASSOCIATED_URI},
-    {"Supported", 'k', SIP_HDR_SUPPORTED},
-    {"Require", 0, SIP_HDR_REQUIRE},
-    {"Allow", 0, SIP_HDR_ALLOW},
-    {"Event", 'o', SIP_HDR_EVENT},
-    {"Subject", 's', SIP_HDR_SUBJECT},
-    {"User-Agent", 0, SIP_HDR_USER_AGENT},
-    {"Server", 0, SIP_HDR_SERVER},
-    {"Accept-Contact", 'a', SIP_HDR_ACCEPT_CONTACT},
-    {"Referred-By", 'b', SIP_HDR_REFERRED_BY},
-    {"Reject-Contact", 'j', SIP_HDR_REJECT_CONTACT},
-    {"Refer-To", 'r', SIP_HDR_REFER_TO},
-    {"Allow-Events", 'u', SIP_HDR_ALLOW_EVENTS},
-    {"Session-Expires", 'x', SIP_HDR_SESSION_EXPIRES},
-    {"Identity", 'y', SIP_HDR_IDENTITY},
-    {"Identity-Info", 'n', SIP_HDR_IDENTITY_INFO},
-    {"Request-Disposition", 'd', SIP_HDR_REQUEST_DISPOSITION},
+    HDR("Via", 'v', SIP_HDR_VIA),
+    HDR("From", 'f', SIP_HDR_FROM),
+    HDR("To", 't', SIP_HDR_TO),
+    HDR("Call-ID", 'i', SIP_HDR_CALL_ID),
+    HDR("CSeq", 0, SIP_HDR_CSEQ),
+    HDR("Contact", 'm', SIP_HDR_CONTACT),
+    HDR("Content-Length", 'l', SIP_HDR_CONTENT_LENGTH),
+    HDR("Content-Type", 'c', SIP_HDR_CONTENT_TYPE),
+    HDR("Content-Encoding", 'e', SIP_HDR_CONTENT_ENCODING),
+    HDR("Expires", 0, SIP_HDR_EXPIRES),
+    HDR("Min-Expires", 0, SIP_HDR_MIN_EXPIRES),
+    HDR("Max-Forwards", 0, SIP_HDR_MAX_FORWARDS),
+    HDR("Authorization", 0, SIP_HDR_AUTHORIZATION),
+    HDR("Proxy-Authorization", 0, SIP_HDR_PROXY_AUTHORIZATION),
+    HDR("WWW-Authenticate", 0, SIP_HDR_WWW_AUTHENTICATE),
+    HDR("Proxy-Authenticate", 0, SIP_HDR_PROXY_AUTHENTICATE),
+    HDR("Authentication-Info", 0, SIP_HDR_AUTHENTICATION_INFO),
+    HDR("Path", 0, SIP_HDR_PATH),
+    HDR("Route", 0, SIP_HDR_ROUTE),
+    HDR("Record-Route", 0, SIP_HDR_RECORD_ROUTE),
+    HDR("Service-Route", 0, SIP_HDR_SERVICE_ROUTE),
+    HDR("P-Associated-URI", 0, SIP_HDR_P_ASSOCIATED_URI),
+    HDR("Supported", 'k', SIP_HDR_SUPPORTED),
+    HDR("Require", 0, SIP_HDR_REQUIRE),
+    HDR("Allow", 0, SIP_HDR_ALLOW),
+    HDR("Event", 'o', SIP_HDR_EVENT),
+    HDR("Subject", 's', SIP_HDR_SUBJECT),
+    HDR("User-Agent", 0, SIP_HDR_USER_AGENT),
+    HDR("Server", 0, SIP_HDR_SERVER),
+    HDR("Accept-Contact", 'a', SIP_HDR_ACCEPT_CONTACT),
+    HDR("Referred-By", 'b', SIP_HDR_REFERRED_BY),
+    HDR("Reject-Contact", 'j', SIP_HDR_REJECT_CONTACT),
+    HDR("Refer-To", 'r', SIP_HDR_REFER_TO),
+    HDR("Allow-Events", 'u', SIP_HDR_ALLOW_EVENTS),
+    HDR("Session-Expires", 'x', SIP_HDR_SESSION_EXPIRES),
+    HDR("Identity", 'y', SIP_HDR_IDENTITY),
+    HDR("Identity-Info", 'n', SIP_HDR_IDENTITY_INFO),
+    HDR("Request-Disposition", 'd', SIP_HDR_REQUEST_DISPOSITION),
 };
+#undef HDR
 
 enum sip_hdr sip_header_id(const char *name, size_t len)
 {
@@ -66,8 +72,7 @@ enum sip_hdr sip_header_id(const char *name, size_t len)
         return SIP_HDR_OTHER;
     }
     for (size_t i = 0; i < n; i++)
-        if (strlen(header_names[i].name) == len &&
-            strncasecmp(header_names[i].name, name, len) == 0)
+        if (header_names[i].name_len == len && strncasecmp(header_names[i].name, name, len) == 0)
             return header_names[i].id;
     return SIP_HDR_OTHER;
 }
