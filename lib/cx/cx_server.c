@@ -263,6 +263,7 @@ int mcx_cx_answer_maa(struct mcx_cx_txn *txn, const struct mcx_cx_maa *answer)
     echo_identities(txn, copy->user_name, copy->public_identity);
     struct msg *msg = txn->request;
     int built = mcx_cx_maa_build(&msg, copy, &err);
+    explicit_bzero(copy, sizeof *copy); /* XRES, CK, IK must not linger in freed memory */
     free(copy);
     return finish(txn, msg, built, &err);
 }
