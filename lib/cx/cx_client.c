@@ -107,6 +107,8 @@ static void on_answer(void *data, struct msg **msg)
     void *answer = parse_answer(p, *msg, &err);
     if (answer) {
         deliver(p, MCX_CX_ANSWERED, answer);
+        if (p->command == MCX_CX_CMD_MAR) /* XRES, CK, IK must not linger in freed memory */
+            explicit_bzero(answer, sizeof(struct mcx_cx_maa));
         free(answer);
     } else {
         MCX_WARN("cx_bad_answer", "cmd=%s result=%u avp=%u reason=\"%s\"", command_name(p->command),
