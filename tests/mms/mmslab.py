@@ -10,9 +10,6 @@ import sys
 import tempfile
 import time
 
-# The abort freeDiameter 1.2.1 sometimes hits in fd_core_shutdown() under load.
-FD_FIFO_RACE = "fd_fifo_del: Assertion `++loops < 20' failed"
-
 # libnng 1.5.2 (Debian 12) REQ race, fixed in later NNG: req0_pipe_close() closes the pipe's
 # send aio before it takes the socket lock and takes the pipe off the ready list; a request
 # scheduled onto that pipe in between (a new request or a resend, on another thread) hands the
@@ -176,12 +173,6 @@ class Lab:
                     print("WARN  %s: libnng 1.5.2 REQ pipe-close race lost %d request "
                           "message(s) (LeakSanitizer), not counted" % (p.name, lost))
                     p.known_leak = True
-                elif status == -signal.SIGABRT and FD_FIFO_RACE in p.log_text()[-2000:]:
-                    # freeDiameter 1.2.1 gives threads waiting on a queue 20 x 1 ms to leave
-                    # before it asserts; on a loaded machine they sometimes do not. Known,
-                    # outside mcx-mms (lib/cx owner informed): reported, not counted.
-                    print("WARN  %s: freeDiameter shutdown race (%s), not counted"
-                          % (p.name, FD_FIFO_RACE))
                 elif status not in (0, None):
                     problems.append("%s exited with status %s" % (p.name, status))
             except Exception as e:
