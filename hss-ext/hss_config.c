@@ -28,19 +28,15 @@ static void set_defaults(struct hss_config *cfg)
     d->listen_port = HSS_DEFAULT_PORT;
 }
 
-/* Copies the string value of key (when present) into dst; over-long values are errors. */
+/* Copies the non-empty string value of key (when present) into dst; over-long values are errors. */
 static int get_text(const struct mcx_config_node *map, const char *key, char *dst, size_t cap,
                     char *err, size_t err_cap)
 {
-    const char *value = NULL;
-    int found = mcx_config_get_string(map, key, &value, err, err_cap);
-    if (found <= 0)
-        return found;
-    if (strlen(value) >= cap || value[0] == '\0')
+    int found = mcx_config_get_text(map, key, dst, cap, err, err_cap);
+    if (found == 1 && dst[0] == '\0')
         return mcx_config_errorf(mcx_config_lookup(map, key), err, err_cap,
                                  "expected 1-%zu characters", cap - 1);
-    snprintf(dst, cap, "%s", value);
-    return 1;
+    return found;
 }
 
 static int parse_hss(const struct mcx_config_node *hss, struct hss_config *cfg, char *err,

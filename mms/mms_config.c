@@ -31,21 +31,6 @@ bool mms_config_is_partner(const struct mms_config *cfg, const char *system)
     return false;
 }
 
-/* Copies the string at key (when present) into out (cap bytes); too long is an error. */
-static int get_text(const struct mcx_config_node *map, const char *key, char *out, size_t cap,
-                    char *err, size_t err_cap)
-{
-    const char *value = NULL;
-    int rc = mcx_config_get_string(map, key, &value, err, err_cap);
-    if (rc <= 0)
-        return rc;
-    if (strlen(value) >= cap)
-        return mcx_config_errorf(mcx_config_lookup(map, key), err, err_cap,
-                                 "longer than %zu characters", cap - 1);
-    memcpy(out, value, strlen(value) + 1);
-    return 1;
-}
-
 /* Reads a duration key in milliseconds within min..max into *out (unsigned). */
 static int get_ms(const struct mcx_config_node *map, const char *key, uint64_t min, uint64_t max,
                   unsigned *out, char *err, size_t err_cap)
@@ -125,10 +110,11 @@ static int parse_tls(const struct mcx_config_node *link, struct mms_tls_files *t
         return rc;
     if (mcx_config_check_keys(node, keys, required, err, err_cap) != 0)
         return -1;
-    if (get_text(node, "cert", tls->cert, sizeof tls->cert, err, err_cap) < 0 ||
-        get_text(node, "key", tls->key, sizeof tls->key, err, err_cap) < 0 ||
-        get_text(node, "ca", tls->ca, sizeof tls->ca, err, err_cap) < 0 ||
-        get_text(node, "peer_name", tls->peer_name, sizeof tls->peer_name, err, err_cap) < 0)
+    if (mcx_config_get_text(node, "cert", tls->cert, sizeof tls->cert, err, err_cap) < 0 ||
+        mcx_config_get_text(node, "key", tls->key, sizeof tls->key, err, err_cap) < 0 ||
+        mcx_config_get_text(node, "ca", tls->ca, sizeof tls->ca, err, err_cap) < 0 ||
+        mcx_config_get_text(node, "peer_name", tls->peer_name, sizeof tls->peer_name, err,
+                            err_cap) < 0)
         return -1;
     tls->configured = true;
     return 1;
@@ -146,7 +132,8 @@ static int parse_link(const struct mcx_config_node *mms, struct mms_config *cfg,
         return -1;
     if (mcx_config_check_keys(link, keys, NULL, err, err_cap) != 0)
         return -1;
-    if (get_text(link, "listen", cfg->listen_url, sizeof cfg->listen_url, err, err_cap) < 0 ||
+    if (mcx_config_get_text(link, "listen", cfg->listen_url, sizeof cfg->listen_url, err, err_cap) <
+            0 ||
         parse_tls(link, &cfg->tls, err, err_cap) < 0)
         return -1;
     value = (uint32_t)cfg->max_message;
@@ -176,8 +163,9 @@ static int parse_hss(const struct mcx_config_node *mms, struct mms_config *cfg, 
     if (rc <= 0)
         return rc;
     if (mcx_config_check_keys(hss, keys, NULL, err, err_cap) != 0 ||
-        get_text(hss, "realm", cfg->hss_realm, sizeof cfg->hss_realm, err, err_cap) < 0 ||
-        get_text(hss, "host", cfg->hss_host, sizeof cfg->hss_host, err, err_cap) < 0 ||
+        mcx_config_get_text(hss, "realm", cfg->hss_realm, sizeof cfg->hss_realm, err, err_cap) <
+            0 ||
+        mcx_config_get_text(hss, "host", cfg->hss_host, sizeof cfg->hss_host, err, err_cap) < 0 ||
         get_ms(hss, "timeout", 10, 600000, &cfg->hss_timeout_ms, err, err_cap) < 0)
         return -1;
     return 0;
@@ -241,9 +229,12 @@ int mms_config_load(const char *path, enum mms_role role, struct mms_config *cfg
         mcx_config_get_map(root, "diameter", &diameter, err, err_cap) < 0 ||
         mcx_config_check_keys(mms, mms_keys, mms_required, err, err_cap) != 0)
         goto out;
-    if (get_text(mms, "system_id", cfg->system_id, sizeof cfg->system_id, err, err_cap) < 0 ||
-        get_text(mms, "database", cfg->database, sizeof cfg->database, err, err_cap) < 0 ||
-        get_text(mms, "server_name", cfg->server_name, sizeof cfg->server_name, err, err_cap) < 0 ||
+    if (mcx_config_get_text(mms, "system_id", cfg->system_id, sizeof cfg->system_id, err, err_cap) <
+            0 ||
+        mcx_config_get_text(mms, "database", cfg->database, sizeof cfg->database, err, err_cap) <
+            0 ||
+        mcx_config_get_text(mms, "server_name", cfg->server_name, sizeof cfg->server_name, err,
+                            err_cap) < 0 ||
         mcx_config_get_string(mms, "log_level", &level, err, err_cap) < 0)
         goto out;
     if (level && mcx_log_level_parse(level, &cfg->log_level) != 0) {

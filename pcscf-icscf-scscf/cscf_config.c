@@ -21,21 +21,6 @@ static const char *const reg_required[] = {"server_name", NULL};
 static const char *const route_keys[] = {"match", "realm", "host", NULL};
 static const char *const route_required[] = {"match", "realm", NULL};
 
-/* Copies an optional string key into dst (cap bytes). Returns 0, or -1 with err. */
-static int get_text(const struct mcx_config_node *map, const char *key, char *dst, size_t cap,
-                    char *err, size_t err_cap)
-{
-    const char *v = NULL;
-    int found = mcx_config_get_string(map, key, &v, err, err_cap);
-    if (found <= 0)
-        return found;
-    if (strlen(v) >= cap)
-        return mcx_config_errorf(mcx_config_lookup(map, key), err, err_cap,
-                                 "longer than %zu characters", cap - 1);
-    memcpy(dst, v, strlen(v) + 1);
-    return 0;
-}
-
 static void defaults(struct cscf_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -76,7 +61,7 @@ static int parse_sip(const struct mcx_config_node *root, struct cscf_config *c, 
     uint32_t workers = 0, conns = 4096;
     if (mcx_config_get_map(root, "sip", &sip, err, cap) < 0 ||
         mcx_config_check_keys(sip, sip_keys, NULL, err, cap) != 0 ||
-        get_text(sip, "address", c->sip.address, sizeof c->sip.address, err, cap) != 0 ||
+        mcx_config_get_text(sip, "address", c->sip.address, sizeof c->sip.address, err, cap) < 0 ||
         mcx_config_get_port(sip, "port", &c->sip.port, err, cap) < 0 ||
         mcx_config_get_u32(sip, "workers", 0, 256, &workers, err, cap) < 0 ||
         mcx_config_get_bool(sip, "tcp", &c->sip.tcp, err, cap) < 0 ||
@@ -96,10 +81,12 @@ static int parse_registrar(const struct mcx_config_node *root, struct cscf_confi
     struct registrar_config *rc = &c->registrar;
     if (mcx_config_get_map(root, "registrar", &r, err, cap) < 0 ||
         mcx_config_check_keys(r, reg_keys, reg_required, err, cap) != 0 ||
-        get_text(r, "server_name", rc->server_name, sizeof rc->server_name, err, cap) != 0 ||
-        get_text(r, "visited_network", rc->visited_network, sizeof rc->visited_network, err, cap) !=
+        mcx_config_get_text(r, "server_name", rc->server_name, sizeof rc->server_name, err, cap) <
             0 ||
-        get_text(r, "service_route", rc->service_route, sizeof rc->service_route, err, cap) != 0 ||
+        mcx_config_get_text(r, "visited_network", rc->visited_network, sizeof rc->visited_network,
+                            err, cap) < 0 ||
+        mcx_config_get_text(r, "service_route", rc->service_route, sizeof rc->service_route, err,
+                            cap) < 0 ||
         mcx_config_get_u32(r, "min_expires", 1, 86400, &rc->min_expires, err, cap) < 0 ||
         mcx_config_get_u32(r, "max_expires", 1, 604800, &rc->max_expires, err, cap) < 0 ||
         mcx_config_get_u32(r, "default_expires", 1, 604800, &rc->default_expires, err, cap) < 0 ||

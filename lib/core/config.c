@@ -555,6 +555,21 @@ static int get_integer(const struct mcx_config_node *map, const char *key, uint6
     return 1;
 }
 
+int mcx_config_get_text(const struct mcx_config_node *map, const char *key, char *dst, size_t cap,
+                        char *err, size_t err_cap)
+{
+    const char *value = NULL;
+    int found = mcx_config_get_string(map, key, &value, err, err_cap);
+    if (found <= 0)
+        return found;
+    size_t len = strlen(value);
+    if (len >= cap)
+        return mcx_config_errorf(mcx_config_lookup(map, key), err, err_cap,
+                                 "longer than %zu characters", cap - 1);
+    memcpy(dst, value, len + 1);
+    return 1;
+}
+
 int mcx_config_get_u32(const struct mcx_config_node *map, const char *key, uint32_t min,
                        uint32_t max, uint32_t *out, char *err, size_t err_cap)
 {

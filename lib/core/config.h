@@ -92,6 +92,11 @@ int mcx_config_check_keys(const struct mcx_config_node *map, const char *const a
 int mcx_config_get_string(const struct mcx_config_node *map, const char *key, const char **out,
                           char *err, size_t err_cap);
 
+/* String scalar copied into dst (cap bytes, NUL included); a longer value is an error naming the
+ * key ("longer than N characters"), never a truncation. Same return values as the other getters. */
+int mcx_config_get_text(const struct mcx_config_node *map, const char *key, char *dst, size_t cap,
+                        char *err, size_t err_cap);
+
 /* Decimal unsigned integer within min..max ("expected an integer 1-32"). */
 int mcx_config_get_u32(const struct mcx_config_node *map, const char *key, uint32_t min,
                        uint32_t max, uint32_t *out, char *err, size_t err_cap);

@@ -13,25 +13,6 @@ static const char *const tls_keys[] = {"enabled", "cert", "key", "ca", NULL};
 static const char *const tls_required[] = {"cert", "key", "ca", NULL};
 static const char *const peer_keys[] = {"identity", "address", "port", NULL};
 
-/* Copies the string value of key (when present) into dst (cap bytes); an over-long value is an
- * error naming the key. Returns 0, or -1 with err. */
-static int get_text(const struct mcx_config_node *map, const char *key, char *dst, size_t cap,
-                    char *err, size_t err_cap)
-{
-    const char *value = NULL;
-    int found = mcx_config_get_string(map, key, &value, err, err_cap);
-    if (found < 0)
-        return -1;
-    if (found == 0)
-        return 0;
-    size_t len = strlen(value);
-    if (len >= cap)
-        return mcx_config_errorf(mcx_config_lookup(map, key), err, err_cap,
-                                 "longer than %zu characters", cap - 1);
-    memcpy(dst, value, len + 1);
-    return 0;
-}
-
 /* Reads a duration key as whole seconds within min_s..max_s into *seconds when present. */
 static int get_seconds(const struct mcx_config_node *map, const char *key, unsigned min_s,
                        unsigned max_s, unsigned *seconds, char *err, size_t err_cap)
@@ -62,9 +43,9 @@ static int parse_tls(const struct mcx_config_node *section, struct mcx_diameter_
     if (enabled && mcx_config_check_keys(tls, tls_keys, tls_required, err, err_cap) != 0)
         return -1;
     out->tls = enabled;
-    if (get_text(tls, "cert", out->tls_cert, sizeof out->tls_cert, err, err_cap) != 0 ||
-        get_text(tls, "key", out->tls_key, sizeof out->tls_key, err, err_cap) != 0 ||
-        get_text(tls, "ca", out->tls_ca, sizeof out->tls_ca, err, err_cap) != 0)
+    if (mcx_config_get_text(tls, "cert", out->tls_cert, sizeof out->tls_cert, err, err_cap) < 0 ||
+        mcx_config_get_text(tls, "key", out->tls_key, sizeof out->tls_key, err, err_cap) < 0 ||
+        mcx_config_get_text(tls, "ca", out->tls_ca, sizeof out->tls_ca, err, err_cap) < 0)
         return -1;
     return 0;
 }
@@ -85,8 +66,9 @@ static int parse_peers(const struct mcx_config_node *section, struct mcx_diamete
         struct mcx_diameter_peer *p = &out->peers[i];
         memset(p, 0, sizeof *p);
         if (mcx_config_check_keys(peer, peer_keys, peer_keys, err, err_cap) != 0 ||
-            get_text(peer, "identity", p->identity, sizeof p->identity, err, err_cap) != 0 ||
-            get_text(peer, "address", p->address, sizeof p->address, err, err_cap) != 0 ||
+            mcx_config_get_text(peer, "identity", p->identity, sizeof p->identity, err, err_cap) <
+                0 ||
+            mcx_config_get_text(peer, "address", p->address, sizeof p->address, err, err_cap) < 0 ||
             mcx_config_get_port(peer, "port", &p->port, err, err_cap) < 0)
             return -1;
         out->peer_count = i + 1;
@@ -119,14 +101,16 @@ int mcx_cx_config_parse(const struct mcx_config_node *section, struct mcx_diamet
         return 0;
     if (mcx_config_check_keys(section, section_keys, NULL, err, err_cap) != 0)
         return -1;
-    if (get_text(section, "identity", out->identity, sizeof out->identity, err, err_cap) != 0 ||
-        get_text(section, "realm", out->realm, sizeof out->realm, err, err_cap) != 0 ||
-        get_text(section, "address", out->listen_address, sizeof out->listen_address, err,
-                 err_cap) != 0 ||
+    if (mcx_config_get_text(section, "identity", out->identity, sizeof out->identity, err,
+                            err_cap) < 0 ||
+        mcx_config_get_text(section, "realm", out->realm, sizeof out->realm, err, err_cap) < 0 ||
+        mcx_config_get_text(section, "address", out->listen_address, sizeof out->listen_address,
+                            err, err_cap) < 0 ||
         mcx_config_get_port(section, "port", &out->listen_port, err, err_cap) < 0 ||
-        get_text(section, "state_dir", out->state_dir, sizeof out->state_dir, err, err_cap) != 0 ||
-        get_text(section, "extension_dir", out->extension_dir, sizeof out->extension_dir, err,
-                 err_cap) != 0 ||
+        mcx_config_get_text(section, "state_dir", out->state_dir, sizeof out->state_dir, err,
+                            err_cap) < 0 ||
+        mcx_config_get_text(section, "extension_dir", out->extension_dir, sizeof out->extension_dir,
+                            err, err_cap) < 0 ||
         get_seconds(section, "watchdog", 6, 3600, &out->watchdog_seconds, err, err_cap) < 0 ||
         get_seconds(section, "reconnect", 1, 3600, &out->reconnect_seconds, err, err_cap) < 0 ||
         parse_tls(section, out, err, err_cap) != 0 ||
